@@ -1,0 +1,1 @@
+"""A rating service compatible with OpenStack CloudKitty 25.0.0."""

@@ -1,0 +1,43 @@
+"""Options of the ``[collect]`` group and of the collector plugins."""
+from oslo_config import cfg
+
+COLLECT_OPTS = [
+    cfg.StrOpt('collector', default='gnocchi',
+               help='Collector plugin (namespace cloudkitty.collector.backends): '
+                    'prometheus, file, gnocchi.'),
+    cfg.IntOpt('period', default=3600, min=1,
+               help='Length of a rating period, in seconds.'),
+    cfg.IntOpt('wait_periods', default=2, min=0,
+               help='Number of periods to wait before a period is collected, so '
+                    'that late measures are taken into account.'),
+    cfg.StrOpt('metrics_conf', default='/etc/cloudkitty/metrics.yml',
+               help='Path of the metrics.yml file describing what is collected.'),
+    cfg.StrOpt('scope_key', default='project_id',
+               help='Attribute (groupby key) identifying a scope, normally the '
+                    'project.'),
+]
+
+PROMETHEUS_OPTS = [
+    cfg.StrOpt('prometheus_url', default='',
+               help='Prometheus HTTP API URL, including the /api/v1 suffix.'),
+    cfg.StrOpt('prometheus_user', help='User for HTTP basic authentication.'),
+    cfg.StrOpt('prometheus_password', secret=True,
+               help='Password for HTTP basic authentication.'),
+    cfg.StrOpt('cafile', help='CA bundle used to verify the Prometheus certificate.'),
+    cfg.BoolOpt('insecure', default=False,
+                help='Do not verify the Prometheus TLS certificate.'),
+    cfg.IntOpt('timeout', default=60, min=1,
+               help='Timeout of one Prometheus HTTP request, in seconds.'),
+]
+
+FILE_OPTS = [
+    cfg.StrOpt('path', default='/var/lib/cloudkitty/usage',
+               help='File or directory of usage samples read by the file '
+                    'collector (see the metrics.yml guide for the format).'),
+]
+
+GROUPS = {
+    'collect': COLLECT_OPTS,
+    'collector_prometheus': PROMETHEUS_OPTS,
+    'collector_file': FILE_OPTS,
+}

@@ -1,0 +1,27 @@
+"""Options of the ``[orchestrator]`` group (the processor)."""
+import os
+
+from oslo_config import cfg
+
+ORCHESTRATOR_OPTS = [
+    cfg.StrOpt('coordination_url', default='file:///var/lib/cloudkitty/locks',
+               secret=True,
+               help='tooz backend URL used for the per-scope locks.'),
+    cfg.IntOpt('max_workers', default=os.cpu_count() or 1, sample_default=4, min=0,
+               help='Number of processor worker processes (0 disables them).'),
+    cfg.IntOpt('max_workers_reprocessing', default=os.cpu_count() or 1,
+               sample_default=4, min=0,
+               help='Number of reprocessing worker processes (0 disables them).'),
+    cfg.IntOpt('max_threads', default=16, min=1,
+               deprecated_opts=[cfg.DeprecatedOpt('max_greenthreads',
+                                                  group='orchestrator')],
+               help='Number of threads a worker uses to collect metrics in '
+                    'parallel.'),
+    cfg.StrOpt('skip_datapoints_expression', default='False',
+               help='Python expression evaluated for every rated point (as '
+                    '"datapoint"); a true result drops the point before storage.'),
+    cfg.IntOpt('collector_request_timeout', default=300, min=30,
+               help='Timeout, in seconds, of the collection of one period.'),
+]
+
+GROUPS = {'orchestrator': ORCHESTRATOR_OPTS}

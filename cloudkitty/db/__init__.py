@@ -1,0 +1,1 @@
+"""SQL database access shared by the API and the processor."""

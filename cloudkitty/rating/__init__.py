@@ -1,0 +1,1 @@
+"""Rating modules (hashmap, pyscripts, noop) and the pipeline running them."""

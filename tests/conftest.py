@@ -1,0 +1,2 @@
+"""Fixtures shared by every test."""
+pytest_plugins = ['tests.fixtures.database']
