@@ -1,0 +1,1 @@
+"""A small sample cloud: usage generator, metrics.yml and hashmap rules."""
