@@ -1,2 +1,2 @@
 """Fixtures shared by every test."""
-pytest_plugins = ['tests.fixtures.database']
+pytest_plugins = ['tests.fixtures.database', 'tests.fixtures.prometheus']
