@@ -3,9 +3,9 @@
 from oslo_db import options as db_options
 from oslo_middleware import cors
 
-from cloudkitty.conf import collect, default, fetcher, orchestrator, storage
+from cloudkitty.conf import collect, default, fetcher, orchestrator, rating, storage
 
-_OPTION_MODULES = (default, collect, fetcher, orchestrator, storage)
+_OPTION_MODULES = (default, collect, fetcher, orchestrator, storage, rating)
 
 
 def list_opts():

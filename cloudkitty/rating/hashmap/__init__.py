@@ -1,0 +1,4 @@
+"""Hashmap rating module (entry point ``hashmap``)."""
+from cloudkitty.rating.hashmap.processor import HashMap
+
+__all__ = ['HashMap']
