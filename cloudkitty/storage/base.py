@@ -9,19 +9,79 @@ from __future__ import annotations
 import abc
 import datetime
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cloudkitty.common import exception, tz
 from cloudkitty.dataframe import DataFrame
+
+if TYPE_CHECKING:
+    from cloudkitty.db.engine import Database
 
 #: Called with the backend's open SQL session (or None) to advance the scope
 #: state in the same unit of work as the stored period.
 AdvanceState = Callable[[Any], None]
 
+#: ``time-<x>`` groupby aliases -> the calendar groupby keys every collected
+#: point carries (contract §2.2, §6.2).
+TIME_GROUPBY_ALIASES = {
+    'time-d': 'day_of_the_year',
+    'time-w': 'week_of_the_year',
+    'time-m': 'month',
+    'time-y': 'year',
+}
+
+#: The ``time`` groupby: one row per stored period, no extra column.
+TIME_GROUPBY = 'time'
+
+
+def translate_groupby(groupby: Iterable[str] | None) -> list[str]:
+    """Resolve the ``time-<x>`` aliases and drop repeated keys (order kept).
+
+    Raises :class:`exception.Invalid` for an unknown ``time-<x>`` alias.
+    """
+    result: list[str] = []
+    for key in groupby or ():
+        if key.startswith('time-'):
+            if key not in TIME_GROUPBY_ALIASES:
+                raise exception.Invalid(
+                    'Invalid groupby time option. There is no groupby processing '
+                    'for [%s].' % key)
+            key = TIME_GROUPBY_ALIASES[key]
+        if key not in result:
+            result.append(key)
+    return result
+
+
+def default_window(begin: datetime.datetime | None, end: datetime.datetime | None
+                   ) -> tuple[datetime.datetime, datetime.datetime]:
+    """The query window, each missing bound taken from the current month."""
+    return begin or tz.month_start(), end or tz.next_month_start()
+
+
+def metric_type_list(metric_types: str | Iterable[str] | None) -> list[str]:
+    """``metric_types`` as a list (a single string is one type)."""
+    if metric_types is None:
+        return []
+    if isinstance(metric_types, str):
+        return [metric_types]
+    return list(metric_types)
+
+
+def filter_values(value: Any) -> list[Any]:
+    """A filter value as the list of values it accepts (a list means OR)."""
+    return list(value) if isinstance(value, (list, tuple, set)) else [value]
+
 
 class BaseStorage(abc.ABC):
-    """Rated data storage. ``begin``/``end`` are naive UTC datetimes."""
+    """Rated data storage. ``begin``/``end`` are naive UTC datetimes.
 
-    def __init__(self, conf):
+    Backends are built as ``Backend(conf, db=db)`` by
+    :func:`cloudkitty.storage.get_storage`; ``db`` is the shared SQL database
+    (``[database] connection``), used by the SQL backends and ignored by the
+    others.
+    """
+
+    def __init__(self, conf, db: Database | None = None):
         self.conf = conf
 
     @abc.abstractmethod

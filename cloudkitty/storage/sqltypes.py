@@ -1,0 +1,111 @@
+"""Exact amounts for the SQL storage backends (v2 ``sqlalchemy`` and v1).
+
+Precision choice:
+
+* ``qty`` is NUMERIC(40, 18): 22 integer digits hold any byte counter, and 18
+  fractional digits any unit conversion we apply.
+* ``price`` is NUMERIC(40, 28): hashmap costs have 28 fractional digits
+  (contract §3.5), so a price is kept to the same 1e-28 step; the 12 integer
+  digits allow up to a trillion per point. A price with more fractional digits
+  (qty × cost) is rounded half-even at the 28th digit, once, on write, the
+  same way on every database, never truncated.
+
+SQLite has no exact numeric type: its NUMERIC goes through a binary float. The
+amounts are therefore stored there as decimal text, and summed by the exact
+aggregate ``ck_decimal_sum`` that :func:`prepare_connection` registers on the
+connection (SQLite's own ``SUM`` would convert the text to floats).
+"""
+from __future__ import annotations
+
+import decimal
+
+import sqlalchemy as sa
+from sqlalchemy import types
+
+QTY_PRECISION, QTY_SCALE = 40, 18
+PRICE_PRECISION, PRICE_SCALE = 40, 28
+
+# Sums of many 28-digit prices need more than the default 28 significant digits.
+_EXACT = decimal.Context(prec=120)
+_ONE = decimal.Decimal(1)
+
+
+def tidy(value: decimal.Decimal) -> decimal.Decimal:
+    """The same number without the trailing zeros NUMERIC(p, s) pads it with."""
+    if value == value.to_integral_value():
+        return value.quantize(_ONE, context=_EXACT)
+    return value.normalize(context=_EXACT)
+
+
+class Amount(types.TypeDecorator):
+    """NUMERIC(precision, scale) read back as a tidy Decimal; text on SQLite."""
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int):
+        super().__init__(precision=precision, scale=scale, asdecimal=True)
+        self._scale = scale
+        self._quantum = _ONE.scaleb(-scale)
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == 'sqlite':
+            return dialect.type_descriptor(sa.Text())
+        return dialect.type_descriptor(self.impl)
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if not isinstance(value, decimal.Decimal):
+            value = decimal.Decimal(str(value))
+        if value.as_tuple().exponent < -self._scale:
+            value = value.quantize(self._quantum, context=_EXACT)
+        return str(value) if dialect.name == 'sqlite' else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return tidy(decimal.Decimal(value))
+
+
+class _DecimalSum:
+    """SQLite aggregate: exact sum of decimal text, NULL when no value."""
+
+    def __init__(self):
+        self.total: decimal.Decimal | None = None
+
+    def step(self, value) -> None:
+        if value is None:
+            return
+        amount = decimal.Decimal(value if isinstance(value, str) else str(value))
+        self.total = amount if self.total is None else _EXACT.add(self.total, amount)
+
+    def finalize(self) -> str | None:
+        return None if self.total is None else str(self.total)
+
+
+def prepare_connection(connection: sa.Connection) -> None:
+    """Make :func:`amount_sum` usable on this connection (SQLite only).
+
+    Registering is cheap and idempotent, so it is done on the connection that
+    runs the query rather than through a pool event, which would miss the
+    connections opened before the backend was built.
+    """
+    if connection.dialect.name == 'sqlite':
+        raw = connection.connection.driver_connection
+        raw.create_aggregate('ck_decimal_sum', 1, _DecimalSum)
+
+
+def amount_sum(column: sa.ColumnElement, amount_type: Amount,
+               dialect: str) -> sa.ColumnElement:
+    """SUM(column), exact on every dialect (see :func:`prepare_connection`)."""
+    function = sa.func.ck_decimal_sum if dialect == 'sqlite' else sa.func.sum
+    return function(column, type_=amount_type)
+
+
+def qty_type() -> Amount:
+    return Amount(QTY_PRECISION, QTY_SCALE)
+
+
+def price_type() -> Amount:
+    return Amount(PRICE_PRECISION, PRICE_SCALE)
