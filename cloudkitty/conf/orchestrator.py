@@ -22,6 +22,12 @@ ORCHESTRATOR_OPTS = [
                     '"datapoint"); a true result drops the point before storage.'),
     cfg.IntOpt('collector_request_timeout', default=300, min=30,
                help='Timeout, in seconds, of the collection of one period.'),
+    cfg.IntOpt('quote_timeout', default=30, min=1,
+               help='Seconds the API waits for a processor to answer a quote '
+                    'request before answering 503.'),
+    cfg.IntOpt('reset_lock_timeout', default=60, min=0,
+               help='Seconds a scope reset waits for the lock of a scope being '
+                    'rated before giving up on that scope.'),
 ]
 
 GROUPS = {'orchestrator': ORCHESTRATOR_OPTS}

@@ -1,0 +1,167 @@
+"""oslo.messaging between the API and the processors (topic ``cloudkitty``).
+
+The API side uses :func:`get_rpc_client`; processors serve the endpoints of
+:mod:`cloudkitty.processor.rpc` with :func:`get_rpc_server`.
+
+Embedded mode: when ``[DEFAULT] transport_url`` is unset or ``fake://``,
+there is no broker, and an in-memory transport cannot join two processes.
+The API process then serves the same endpoints itself, on the in-memory
+transport, from a thread started by the first :func:`get_rpc_client` call:
+quotes and scope resets keep working in the one-command quick start, with
+exactly the code that processors run.
+"""
+from __future__ import annotations
+
+import datetime
+import threading
+from typing import Any
+
+import oslo_messaging
+from oslo_log import log as logging
+from oslo_messaging import opts as messaging_opts
+
+from cloudkitty.common import exception
+
+LOG = logging.getLogger(__name__)
+
+TOPIC = 'cloudkitty'
+RATING_NAMESPACE = 'rating'
+VERSION = '1.0'
+EMBEDDED_URL = 'fake://'
+MODULE_CHANGES = ('reload_modules', 'reload_module', 'enable_module', 'disable_module')
+
+#: Domain errors raised by an endpoint come back to the caller as themselves.
+_REMOTE_EXCEPTION_MODULES = ['cloudkitty.common.exception']
+
+
+class ProcessorUnavailable(exception.CloudKittyError):
+    _msg_fmt = ('No cloudkitty-processor answered the %(method)s request within '
+                '%(timeout)s seconds; check that a processor runs and reaches the '
+                'message bus ([DEFAULT] transport_url)')
+    code = 503
+
+
+def register_opts(conf) -> None:
+    """Register oslo.messaging's options (idempotent)."""
+    for group, opts in messaging_opts.list_opts():
+        conf.register_opts(opts, group=group)
+
+
+def is_embedded(conf) -> bool:
+    register_opts(conf)
+    url = conf.transport_url
+    return not url or url.startswith('fake:')
+
+
+_transport_lock = threading.Lock()
+_transports: dict[int, oslo_messaging.Transport] = {}
+_embedded_servers: dict[int, Any] = {}
+
+
+def get_transport(conf) -> oslo_messaging.Transport:
+    """This process's RPC transport for ``conf`` (one per process and conf)."""
+    with _transport_lock:
+        transport = _transports.get(id(conf))
+        if transport is None:
+            url = EMBEDDED_URL if is_embedded(conf) else conf.transport_url
+            try:
+                transport = oslo_messaging.get_rpc_transport(
+                    conf, url=url, allowed_remote_exmods=_REMOTE_EXCEPTION_MODULES)
+            except (oslo_messaging.InvalidTransportURL,
+                    oslo_messaging.DriverLoadFailure) as error:
+                raise exception.ConfigurationError(
+                    reason='[DEFAULT] transport_url cannot be used: %s' % error) from None
+            _transports[id(conf)] = transport
+        return transport
+
+
+def get_rpc_server(conf, endpoints: list[object],
+                   transport: oslo_messaging.Transport | None = None):
+    """An RPC server (not started) for the processor endpoints, named after the host."""
+    target = oslo_messaging.Target(topic=TOPIC, server=conf.host, version=VERSION)
+    return oslo_messaging.get_rpc_server(transport or get_transport(conf), target,
+                                         endpoints, executor='threading')
+
+
+class RpcClient:
+    """What the API asks of the processors."""
+
+    def __init__(self, conf, transport: oslo_messaging.Transport):
+        self.conf = conf
+        self.timeout = conf.orchestrator.quote_timeout
+        self._rating = oslo_messaging.get_rpc_client(
+            transport,
+            oslo_messaging.Target(topic=TOPIC, namespace=RATING_NAMESPACE,
+                                  version=VERSION),
+            timeout=self.timeout,
+            transport_options=oslo_messaging.TransportOptions(at_least_once=True))
+        self._scope = oslo_messaging.get_rpc_client(
+            transport, oslo_messaging.Target(topic=TOPIC, version=VERSION))
+
+    def quote(self, resources: list[dict[str, Any]]) -> str:
+        """Price of ``resources`` (``{"service", "desc", "volume"}`` each) as a string.
+
+        Resources are grouped by service into the upstream wire format.
+        """
+        usage: dict[str, list[dict[str, Any]]] = {}
+        for resource in resources:
+            usage.setdefault(resource['service'], []).append({
+                'desc': resource.get('desc') or {},
+                'vol': {'qty': str(resource.get('volume', 0)), 'unit': 'undef'}})
+        try:
+            return self._rating.call({}, 'quote', res_data=[{'usage': usage}])
+        except (oslo_messaging.MessagingTimeout,
+                oslo_messaging.MessageUndeliverable,
+                oslo_messaging.MessageDeliveryFailure) as error:
+            LOG.warning('Quote request failed: %s', error)
+            raise ProcessorUnavailable(method='quote', timeout=self.timeout) from None
+
+    def reset_state(self, scopes: list[dict[str, Any]],
+                    last_processed_timestamp: datetime.datetime) -> None:
+        """Ask a processor to reset ``scopes`` (dicts with scope_id, scope_key,
+        fetcher, collector); fire and forget."""
+        self._scope.cast({}, 'reset_state', res_data={
+            'scopes': scopes,
+            'last_processed_timestamp': last_processed_timestamp.isoformat()})
+
+    def notify_module_change(self, kind: str, name: str | None = None) -> None:
+        """Tell every processor that a rating module changed (fanout cast)."""
+        if kind not in MODULE_CHANGES:
+            raise ValueError('Unknown module change %r' % kind)
+        client = self._rating.prepare(fanout=True)
+        if kind == 'reload_modules':
+            client.cast({}, kind)
+        else:
+            client.cast({}, kind, name=name)
+
+
+_clients: dict[int, RpcClient] = {}
+
+
+def get_rpc_client(conf) -> RpcClient:
+    """The process-wide client; in embedded mode, also starts the local server."""
+    with _transport_lock:
+        client = _clients.get(id(conf))
+    if client is not None:
+        return client
+    transport = get_transport(conf)
+    if is_embedded(conf):
+        _start_embedded_server(conf, transport)
+    client = RpcClient(conf, transport)
+    with _transport_lock:
+        return _clients.setdefault(id(conf), client)
+
+
+def _start_embedded_server(conf, transport) -> None:
+    with _transport_lock:
+        if id(conf) in _embedded_servers:
+            return
+        # Imported here: only the embedded mode makes the API host processor
+        # endpoints, and a normal API process never loads the processor.
+        from cloudkitty.processor import rpc as processor_rpc
+        server = get_rpc_server(conf, processor_rpc.build_local_endpoints(conf),
+                                transport)
+        server.start()
+        _embedded_servers[id(conf)] = server
+    LOG.info('No message bus configured ([DEFAULT] transport_url): this process '
+             'serves quotes and scope resets itself')

@@ -1,0 +1,202 @@
+"""The ``cloudkitty-processor`` process model (§5.1).
+
+A cotyledon service manager runs ``[orchestrator] max_workers`` rating
+processes and ``[orchestrator] max_workers_reprocessing`` reprocessing
+processes. Each process builds its plugins, storage and lock coordinator
+once, then runs passes on a wall-clock schedule: a pass starts right after
+every period boundary (plus one second, because a period becomes ready
+strictly after its boundary), so the schedule never drifts.
+
+Shutdown: SIGTERM stops the loop between two periods and waits for the
+period in progress, which is then committed; SIGINT (or the graceful
+timeout) ends the process at once, and the period in progress is rolled
+back with its transaction. Either way no period is half stored.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import NamedTuple
+
+import cotyledon
+import sqlalchemy as sa
+from oslo_log import log as logging
+
+from cloudkitty import collector as collector_plugins
+from cloudkitty import coordination, messaging, storage
+from cloudkitty import fetcher as fetcher_plugins
+from cloudkitty.common import exception
+from cloudkitty.db.engine import Database
+from cloudkitty.db.models import ScopeState
+from cloudkitty.processor import rpc
+from cloudkitty.processor.orchestrator import Orchestrator
+from cloudkitty.processor.reprocessor import Reprocessor
+from cloudkitty.processor.worker import ScopeWorker, SkipFilter
+
+LOG = logging.getLogger(__name__)
+
+#: A period is ready strictly after its boundary: wake up a little later.
+_AFTER_BOUNDARY = 1.0
+#: Reprocessing requests arrive at any time; look for them at least this often.
+_REPROCESSING_POLL = 60.0
+
+
+class Components(NamedTuple):
+    """What a worker process needs, built once per process."""
+
+    db: Database
+    storage: object
+    collector: object
+    fetcher: object
+    coordinator: coordination.Coordinator
+
+
+def build_components(conf, member_id: str | None = None) -> Components:
+    """Build and check every configured piece; ConfigurationError names the option."""
+    db = Database.from_conf(conf)
+    try:
+        with db.session() as session:
+            session.execute(sa.select(ScopeState.id).limit(1))
+    except sa.exc.DBAPIError as error:
+        db.dispose()
+        raise exception.ConfigurationError(
+            reason='[database] connection: the database cannot be used (%s); is it '
+                   'reachable and upgraded with "cloudkitty-dbsync upgrade"?'
+            % str(error.orig).strip().splitlines()[0]) from None
+    return Components(db=db,
+                      storage=storage.get_storage(conf, db),
+                      collector=collector_plugins.get_collector(conf),
+                      fetcher=fetcher_plugins.get_fetcher(conf),
+                      coordinator=coordination.from_conf(conf, member_id))
+
+
+def build_worker(conf, components: Components) -> ScopeWorker:
+    from cloudkitty.rating.pipeline import RatingPipeline
+    return ScopeWorker(conf, components.collector, RatingPipeline(conf, components.db),
+                       components.storage,
+                       SkipFilter.from_collector(conf, components.collector))
+
+
+def validate(conf) -> None:
+    """Fail fast, before forking, on anything a worker could not start with."""
+    components = build_components(conf)
+    try:
+        SkipFilter.from_collector(conf, components.collector)
+        if not messaging.is_embedded(conf):
+            messaging.get_transport(conf)
+    finally:
+        components.db.dispose()
+    if not (conf.orchestrator.max_workers or conf.orchestrator.max_workers_reprocessing):
+        raise exception.ConfigurationError(
+            reason='[orchestrator] max_workers and max_workers_reprocessing are both 0: '
+                   'there is nothing to run')
+
+
+def seconds_until_next_run(period: float, max_wait: float | None = None,
+                           now: float | None = None) -> float:
+    """Seconds until just after the next wall-clock multiple of ``period``."""
+    now = time.time() if now is None else now
+    wait = period - now % period + _AFTER_BOUNDARY
+    if wait > period:
+        wait -= period
+    return min(wait, max_wait) if max_wait else wait
+
+
+class _LoopService(cotyledon.Service):
+    """Runs ``run_pass`` on the wall-clock schedule until terminated."""
+
+    poll_limit: float | None = None
+
+    def __init__(self, worker_id: int, conf):
+        super().__init__(worker_id)
+        self.conf = conf
+        self.stop_event = threading.Event()
+        self._stopped = threading.Event()
+
+    def setup(self) -> Callable[[], int]:
+        """Build the process's objects; returns the pass function."""
+        raise NotImplementedError
+
+    def teardown(self) -> None:
+        """Release what ``setup`` built (it may have failed half-way)."""
+        worker = getattr(self, 'worker', None)
+        if worker is not None:
+            worker.close()
+        components = getattr(self, 'components', None)
+        if components is not None:
+            components.coordinator.stop()
+            components.db.dispose()
+
+    def run(self) -> None:
+        try:
+            run_pass = self.setup()
+            while not self.stop_event.is_set():
+                run_pass()
+                self.stop_event.wait(seconds_until_next_run(
+                    self.conf.collect.period, self.poll_limit))
+        finally:
+            self.teardown()
+            self._stopped.set()
+
+    def terminate(self) -> None:
+        LOG.info('%s(%s) stopping after the period in progress', self.name,
+                 self.worker_id)
+        self.stop_event.set()
+        self._stopped.wait()
+
+
+class ProcessorService(_LoopService):
+    """Rates ready periods of every scope; serves RPC when a bus is configured."""
+
+    name = 'cloudkitty-processor'
+
+    def setup(self) -> Callable[[], int]:
+        self.components = build_components(
+            self.conf, 'processor-%s-%s' % (self.conf.host, self.worker_id))
+        self.worker = build_worker(self.conf, self.components)
+        self.rpc_server = None
+        if not messaging.is_embedded(self.conf):
+            self.rpc_server = messaging.get_rpc_server(self.conf, rpc.build_endpoints(
+                self.conf, self.components.db, self.components.storage,
+                self.components.coordinator))
+            self.rpc_server.start()
+        return Orchestrator(self.conf, self.components.db, self.components.fetcher,
+                            self.worker, self.components.coordinator,
+                            self.stop_event).run_pass
+
+    def teardown(self) -> None:
+        if getattr(self, 'rpc_server', None) is not None:
+            self.rpc_server.stop()
+            self.rpc_server.wait()
+        super().teardown()
+
+
+class ReprocessorService(_LoopService):
+    """Works through the reprocessing schedules."""
+
+    name = 'cloudkitty-reprocessor'
+    poll_limit = _REPROCESSING_POLL
+
+    def setup(self) -> Callable[[], int]:
+        self.components = build_components(
+            self.conf, 'reprocessor-%s-%s' % (self.conf.host, self.worker_id))
+        self.worker = build_worker(self.conf, self.components)
+        return Reprocessor(self.conf, self.components.db, self.components.storage,
+                           self.worker, self.components.coordinator,
+                           self.stop_event).run_pass
+
+
+def run(conf) -> None:
+    """Validate the configuration, then run the worker processes until stopped."""
+    validate(conf)
+    manager = cotyledon.ServiceManager()
+    if conf.orchestrator.max_workers:
+        manager.add(ProcessorService, workers=conf.orchestrator.max_workers,
+                    args=(conf,))
+    if conf.orchestrator.max_workers_reprocessing:
+        manager.add(ReprocessorService,
+                    workers=conf.orchestrator.max_workers_reprocessing, args=(conf,))
+    LOG.info('Starting %d processor and %d reprocessing workers',
+             conf.orchestrator.max_workers, conf.orchestrator.max_workers_reprocessing)
+    manager.run()

@@ -1,0 +1,157 @@
+"""Rating one period of one scope: the processor's hot path (§5.4).
+
+``ScopeWorker.process_period`` reads like the contract:
+
+    frame = collect every metric for [start, end)      (threads, one deadline)
+    frame = rate it with the rules active at start      (rating pipeline)
+    frame = drop the points the skip expressions reject
+    store the frame and advance the progress, as one unit of work
+
+A worker is built once per process and reused for every scope and period.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import datetime
+import time
+from collections.abc import Callable, Mapping
+from types import CodeType
+from typing import Any
+
+from oslo_log import log as logging
+
+from cloudkitty.common import exception
+from cloudkitty.dataframe import DataFrame, DataPoint
+
+LOG = logging.getLogger(__name__)
+
+#: Called with the storage's open SQL session (or None) once the period is
+#: stored, to record the progress in the same unit of work.
+Advance = Callable[[Any], None]
+
+_NEVER_SKIP = 'False'
+
+
+class SkipFilter:
+    """Per metric type skip expressions, compiled once (§5.4 step 5).
+
+    The default expression ``False`` is not compiled at all, so that a
+    deployment without skip expressions pays nothing per point.
+    """
+
+    def __init__(self, default_expression: str,
+                 expressions_by_type: Mapping[str, str | None]):
+        self._default = self._compile('[orchestrator] skip_datapoints_expression',
+                                      default_expression)
+        self._by_type: dict[str, CodeType | None] = {
+            metric_type: (self._compile('skip_datapoints_expression of %s' % metric_type,
+                                        expression)
+                          if expression else self._default)
+            for metric_type, expression in expressions_by_type.items()}
+
+    @staticmethod
+    def _compile(origin: str, expression: str) -> CodeType | None:
+        if expression.strip() == _NEVER_SKIP:
+            return None
+        try:
+            return compile(expression, '<%s>' % origin, 'eval')
+        except SyntaxError as error:
+            raise exception.ConfigurationError(
+                reason='%s is not a valid Python expression: %s' % (origin, error.msg)
+            ) from None
+
+    @classmethod
+    def from_collector(cls, conf, collector) -> SkipFilter:
+        """Expressions of metrics.yml by metric type, the global one as fallback."""
+        expressions: dict[str, str | None] = {}
+        for metric_key in collector.metrics:
+            definition = collector.metrics[metric_key]
+            expressions.setdefault(definition.metric_type,
+                                   definition.skip_datapoints_expression)
+        return cls(conf.orchestrator.skip_datapoints_expression, expressions)
+
+    @property
+    def active(self) -> bool:
+        return self._default is not None or any(self._by_type.values())
+
+    def apply(self, frame: DataFrame) -> DataFrame:
+        """The frame without the points whose expression is true."""
+        if not self.active:
+            return frame
+        usage: dict[str, list[DataPoint]] = {}
+        for metric_type, points in frame.itertypes():
+            code = self._by_type.get(metric_type, self._default)
+            if code is None:
+                usage[metric_type] = points
+                continue
+            kept = [point for point in points
+                    if not eval(code, {'datapoint': point.as_dict()})]  # noqa: S307
+            if kept:
+                usage[metric_type] = kept
+        return frame.replace_usage(usage)
+
+
+class ScopeWorker:
+    """Collects, rates and stores periods; one instance per worker process."""
+
+    def __init__(self, conf, collector, pipeline, storage, skip_filter: SkipFilter):
+        self.conf = conf
+        self.collector = collector
+        self.pipeline = pipeline
+        self.storage = storage
+        self.skip_filter = skip_filter
+        self.period = datetime.timedelta(seconds=conf.collect.period)
+        self._timeout = conf.orchestrator.collector_request_timeout
+        self._metric_keys = sorted(collector.metrics)
+        self._threads = concurrent.futures.ThreadPoolExecutor(
+            max_workers=conf.orchestrator.max_threads, thread_name_prefix='collect')
+
+    def close(self) -> None:
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
+    def process_period(self, scope_id: str, start: datetime.datetime,
+                       advance: Advance) -> None:
+        """Rate [start, start+period) of ``scope_id``, then call ``advance``.
+
+        Any error leaves both storage and progress untouched, so the period is
+        retried later.
+        """
+        end = start + self.period
+        began = time.monotonic()
+        self.pipeline.reload(start, scope_id)
+        frame = self.collect(scope_id, start, end)
+        if len(frame):
+            frame = self.pipeline.rate(frame)
+            frame = self.skip_filter.apply(frame)
+        self.storage.commit_period(scope_id, start, end, [frame] if len(frame) else [],
+                                   advance)
+        LOG.info('Rated scope %s for [%s, %s): %d points in %.3f s',
+                 scope_id, start, end, len(frame), time.monotonic() - began)
+
+    def collect(self, scope_id: str, start: datetime.datetime,
+                end: datetime.datetime) -> DataFrame:
+        """Every metric of the period, collected in parallel under one deadline."""
+        frame = DataFrame(start, end)
+        futures = {key: self._threads.submit(self.collector.collect, key, scope_id,
+                                             start, end)
+                   for key in self._metric_keys}
+        deadline = time.monotonic() + self._timeout
+        try:
+            for metric_key in self._metric_keys:
+                try:
+                    points = futures[metric_key].result(
+                        timeout=max(0.0, deadline - time.monotonic()))
+                except exception.NoDataCollected:
+                    LOG.info('No data collected for metric %s of scope %s in [%s, %s)',
+                             metric_key, scope_id, start, end)
+                    continue
+                except concurrent.futures.TimeoutError:
+                    raise exception.CollectError(
+                        reason='collecting scope %s for [%s, %s) took more than '
+                               '[orchestrator] collector_request_timeout = %d s'
+                               % (scope_id, start, end, self._timeout)) from None
+                frame.add_points(points, self.collector.metric_type(metric_key))
+        finally:
+            for future in futures.values():
+                future.cancel()
+        return frame

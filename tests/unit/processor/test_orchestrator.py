@@ -1,0 +1,194 @@
+"""The scope state machine and the per-period pipeline, on SQLite storage."""
+import datetime
+import decimal
+
+import pytest
+import sqlalchemy as sa
+
+from cloudkitty import coordination
+from cloudkitty.common import exception, tz
+from cloudkitty.db import scope_state
+from cloudkitty.processor.orchestrator import Orchestrator, next_period_start
+from cloudkitty.processor.worker import ScopeWorker, SkipFilter
+from cloudkitty.storage.v2.sqlalchemy.models import rated_points
+from cloudkitty.storage.v2.sqlalchemy.storage import SQLAlchemyStorage
+from tests.unit.processor import doubles
+
+HOUR = datetime.timedelta(hours=1)
+MONTH = datetime.datetime(2026, 3, 1)
+#: Five hours and a second into the month: with wait_periods=2 the periods
+#: starting at 00:00 (first, no wait), 01:00, 02:00 and 03:00 are ready.
+NOW = MONTH + 5 * HOUR + datetime.timedelta(seconds=1)
+
+
+@pytest.mark.parametrize('last, now, expected', [
+    (None, NOW, MONTH),
+    (None, MONTH + datetime.timedelta(minutes=1), MONTH),
+    (MONTH, NOW, MONTH + HOUR),
+    (MONTH + 2 * HOUR, NOW, MONTH + 3 * HOUR),
+    (MONTH + 3 * HOUR, NOW, None),
+    # Exactly at the boundary the period is not ready yet.
+    (MONTH + 2 * HOUR, MONTH + 5 * HOUR, None),
+])
+def test_next_period_start(last, now, expected):
+    assert next_period_start(last, now, 3600, 2) == expected
+
+
+def test_wait_periods_count_from_the_period_start():
+    # As upstream: with wait_periods=1 a period is rated as soon as it is over.
+    assert next_period_start(MONTH, MONTH + 2 * HOUR + datetime.timedelta(seconds=1),
+                             3600, 1) == MONTH + HOUR
+    assert next_period_start(MONTH, MONTH + 2 * HOUR, 3600, 1) is None
+
+
+class Setup:
+    def __init__(self, db, tmp_path, collector=None, pipeline=None, scopes=('a', 'b')):
+        self.db = db
+        self.conf = doubles.make_conf(database__connection=str(db.engine.url))
+        self.collector = collector or doubles.Collector()
+        self.pipeline = pipeline or doubles.Pipeline()
+        self.storage = SQLAlchemyStorage(self.conf, db)
+        self.worker = ScopeWorker(self.conf, self.collector, self.pipeline, self.storage,
+                                  SkipFilter.from_collector(self.conf, self.collector))
+        self.coordinator = coordination.Coordinator('file://%s' % tmp_path)
+        self.orchestrator = Orchestrator(self.conf, db, doubles.Fetcher(scopes),
+                                         self.worker, self.coordinator,
+                                         clock=lambda: NOW)
+
+    def close(self):
+        self.worker.close()
+        self.coordinator.stop()
+
+    def state(self, scope_id):
+        with self.db.session() as session:
+            state = scope_state.get_state(
+                session, scope_state.ScopeKey.from_conf(self.conf, scope_id))
+            return state.last_processed_timestamp if state else None
+
+    def stored(self):
+        """(scope, period start, type) -> (points, total price)."""
+        query = sa.select(rated_points.c.scope, rated_points.c.begin,
+                          rated_points.c.type, sa.func.count(),
+                          sa.func.sum(rated_points.c.price)).group_by(
+            rated_points.c.scope, rated_points.c.begin, rated_points.c.type)
+        with self.db.session() as session:
+            return {(row[0], row[1], row[2]): (row[3], decimal.Decimal(str(row[4])))
+                    for row in session.execute(query)}
+
+
+@pytest.fixture
+def make_setup(sqlite_db, tmp_path):
+    setups = []
+
+    def make(**kwargs):
+        setup = Setup(sqlite_db, tmp_path, **kwargs)
+        setups.append(setup)
+        return setup
+
+    yield make
+    for setup in setups:
+        setup.close()
+
+
+def test_new_scopes_are_rated_from_the_month_start_until_the_wait_window(make_setup):
+    setup = make_setup(collector=doubles.Collector(points=2))
+    assert setup.orchestrator.run_pass() == 8
+    assert setup.state('a') == MONTH + 3 * HOUR
+    stored = setup.stored()
+    assert len(stored) == 2 * 4 * 2
+    assert stored[('a', MONTH, 'cpu')] == (2, decimal.Decimal(3))
+    assert stored[('b', MONTH + 3 * HOUR, 'image.size')] == (2, decimal.Decimal(3))
+    # Rules are reloaded for every period, with the scope as tenant.
+    assert (MONTH + 2 * HOUR, 'a') in setup.pipeline.reloads
+    # Nothing more is ready: a second pass rates nothing.
+    assert setup.orchestrator.run_pass() == 0
+
+
+def test_an_existing_state_continues_after_its_last_period(make_setup, sqlite_db):
+    setup = make_setup(scopes=['a'])
+    with sqlite_db.session() as session:
+        scope_state.create_state(session, scope_state.ScopeKey.from_conf(setup.conf, 'a'),
+                                 MONTH + 2 * HOUR)
+    assert setup.orchestrator.run_pass() == 1
+    assert {key[1] for key in setup.stored()} == {MONTH + 3 * HOUR}
+
+
+def test_deactivated_scopes_are_skipped(make_setup, sqlite_db):
+    setup = make_setup()
+    with sqlite_db.session() as session:
+        scope_state.create_state(session, scope_state.ScopeKey.from_conf(setup.conf, 'a'),
+                                 MONTH, active=False)
+    assert setup.orchestrator.run_pass() == 4
+    assert setup.state('a') == MONTH
+    assert {key[0] for key in setup.stored()} == {'b'}
+
+
+def test_periods_without_data_advance_without_storing(make_setup):
+    setup = make_setup(collector=doubles.Collector(empty=['a']))
+    setup.orchestrator.run_pass()
+    assert setup.state('a') == MONTH + 3 * HOUR
+    assert {key[0] for key in setup.stored()} == {'b'}
+
+
+@pytest.mark.parametrize('failure', ['collect', 'rate'])
+def test_a_failing_scope_does_not_stop_the_others(make_setup, failure):
+    if failure == 'collect':
+        setup = make_setup(collector=doubles.Collector(failing=['bad']),
+                           scopes=['a', 'bad', 'b'])
+    else:
+        setup = make_setup(pipeline=doubles.Pipeline(failing=['bad']),
+                           scopes=['a', 'bad', 'b'])
+    assert setup.orchestrator.run_pass() == 8
+    assert setup.state('bad') is None
+    assert {key[0] for key in setup.stored()} == {'a', 'b'}
+
+
+def test_a_scope_locked_elsewhere_is_skipped(make_setup, tmp_path):
+    setup = make_setup(scopes=['a'])
+    other = coordination.Coordinator('file://%s' % tmp_path)
+    name = coordination.scope_lock_name('a', 'prometheus', 'source', 'project_id')
+    try:
+        with other.lock(name) as locked:
+            assert locked
+            assert setup.orchestrator.run_pass() == 0
+    finally:
+        other.stop()
+    assert setup.orchestrator.run_pass() == 4
+
+
+def test_skip_expressions_drop_points_and_empty_types(make_setup):
+    collector = doubles.Collector(points=3, skip_expressions={
+        'cpu': "datapoint['vol']['qty'] >= 2", 'image.size': 'True'})
+    setup = make_setup(collector=collector, scopes=['a'])
+    setup.orchestrator.run_pass()
+    stored = setup.stored()
+    assert stored[('a', MONTH, 'cpu')] == (1, decimal.Decimal(1))
+    assert ('a', MONTH, 'image.size') not in stored
+
+
+def test_global_skip_expression_is_the_fallback(make_setup):
+    collector = doubles.Collector(points=2, skip_expressions={'cpu': 'False'})
+    conf = doubles.make_conf(
+        orchestrator__skip_datapoints_expression="datapoint['groupby']['id'] == 'r1'")
+    skip = SkipFilter.from_collector(conf, collector)
+    setup = make_setup(collector=collector, scopes=['a'])
+    setup.worker.skip_filter = skip
+    setup.orchestrator.run_pass()
+    stored = setup.stored()
+    # A metric's own expression wins, even ``False``; others use the global one.
+    assert stored[('a', MONTH, 'cpu')] == (2, decimal.Decimal(3))
+    assert stored[('a', MONTH, 'image.size')] == (1, decimal.Decimal(2))
+
+
+def test_the_default_skip_expression_costs_nothing():
+    skip = SkipFilter('False', {'cpu': None})
+    assert not skip.active
+
+
+def test_an_invalid_skip_expression_is_a_configuration_error():
+    with pytest.raises(exception.ConfigurationError, match='skip_datapoints_expression'):
+        SkipFilter('datapoint[', {})
+
+
+def test_month_start_is_used_for_real_clocks():
+    assert next_period_start(None, tz.utcnow(), 3600, 2) == tz.month_start()
