@@ -64,12 +64,12 @@ def summary(storage: base.BaseStorage, begin: datetime.datetime,
     """``GET /v1/report/summary`` rows: ``{"begin", "end", "tenant_id",
     "res_type", "rate"}``.
 
-    ``groupby`` holds tokens of :data:`SUMMARY_GROUPBY` (others are ignored);
-    an ungrouped dimension is :data:`ALL`. ``rate`` is the exact Decimal sum
+    ``groupby`` holds tokens of :data:`SUMMARY_GROUPBY` in the requested order
+    (others are ignored); an ungrouped dimension is :data:`ALL`. ``rate`` is the exact Decimal sum
     (the API rounds and renders it). Ordered by rate on v1, by the grouped
     values on v2. Without groupby there is exactly one row (rate 0 if empty).
     """
-    keys = [key for key in SUMMARY_GROUPBY if key in groupby]
+    keys = list(dict.fromkeys(key for key in groupby if key in SUMMARY_GROUPBY))
     backend = _v1_backend(storage)
     if backend is not None:
         rows = backend.get_total(begin, end, tenant_id, [service] if service else [],

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from cloudkitty.dataframe import DataFrame, DataPoint
+from cloudkitty.dataframe import DataFrame, DataPoint  # noqa: F401 (re-exported)
 
 HOUR = datetime.timedelta(hours=1)
 MARCH = (datetime.datetime(2024, 3, 1), datetime.datetime(2024, 4, 1))
