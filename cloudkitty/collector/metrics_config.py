@@ -162,6 +162,12 @@ def load_metrics_config(path: str, collector_name: str,
     return parse_metrics_config(document, schema, scope_key, path)
 
 
+def load_from_conf(conf) -> MetricsConfig:
+    """Load ``[collect] metrics_conf`` for ``[collect] collector`` and scope_key."""
+    collect = conf.collect
+    return load_metrics_config(collect.metrics_conf, collect.collector, collect.scope_key)
+
+
 def parse_metrics_config(document: Any, extra_args_schema: ExtraArgsSchema,
                          scope_key: str = 'project_id',
                          path: str = '<metrics>') -> MetricsConfig:

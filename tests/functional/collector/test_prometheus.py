@@ -9,7 +9,7 @@ from cloudkitty.collector import prometheus
 from cloudkitty.common import exception
 from tests.fixtures import synthetic_cloud
 from tests.fixtures.collect import make_conf, write_metrics
-from tests.fixtures.prometheus import free_port
+from tests.fixtures.prometheus import BASIC_AUTH, free_port
 
 D = decimal.Decimal
 HOUR = datetime.timedelta(hours=1)
@@ -137,3 +137,23 @@ def test_file_collector_rates_the_same_history_identically(tmp_path, collector,
             got = from_file.collect(key, scope, START, START + HOUR)
             assert sorted(got, key=str) == sorted(expected, key=str)
 
+
+
+@pytest.mark.parametrize('credentials, error', [
+    (BASIC_AUTH, None),
+    ((BASIC_AUTH[0], 'wrong'), 'HTTP 401'),
+    ((BASIC_AUTH[0], None), 'HTTP 401'),
+])
+def test_basic_auth(tmp_path, prometheus_with_basic_auth, credentials, error):
+    path = write_metrics(tmp_path, {'metrics': METRICS})
+    user, password = credentials
+    conf = make_conf({
+        'collect': {'collector': 'prometheus', 'metrics_conf': path},
+        'collector_prometheus': {'prometheus_url': prometheus_with_basic_auth.url,
+                                 'prometheus_user': user, 'prometheus_password': password},
+    })
+    collector = prometheus.PrometheusCollector(conf)
+    # The server is empty: an accepted query finds no data.
+    expected = exception.NoDataCollected if error is None else exception.CollectError
+    with pytest.raises(expected, match=error):
+        collector.collect('ck_instance', 'scope-0', START, START + HOUR)
