@@ -32,8 +32,12 @@ PROMETHEUS_OPTS = [
 
 FILE_OPTS = [
     cfg.StrOpt('path', default='/var/lib/cloudkitty/usage',
-               help='File or directory of usage samples read by the file '
-                    'collector (see the metrics.yml guide for the format).'),
+               help='Usage samples read by the file collector: a JSON Lines file, '
+                    'or a directory whose *.jsonl files are all read. One sample '
+                    'per line: {"metric": <metrics.yml key>, "time": <ISO 8601 or '
+                    'epoch seconds>, "value": <number>, "labels": {<scope_key>: '
+                    '<scope id>, <groupby and metadata attributes>...}}. Files are '
+                    're-read when they change.'),
 ]
 
 GROUPS = {
