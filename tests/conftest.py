@@ -1,2 +1,3 @@
 """Fixtures shared by every test."""
-pytest_plugins = ['tests.fixtures.database', 'tests.fixtures.prometheus']
+pytest_plugins = ['tests.fixtures.database', 'tests.fixtures.prometheus',
+                  'tests.fixtures.api']

@@ -1,0 +1,1 @@
+"""API v2: pecan controllers reproducing the upstream Flask wire format."""
