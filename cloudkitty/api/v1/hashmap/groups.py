@@ -38,6 +38,7 @@ class GroupsController(rest.RestController):
 
     @base.wsexpose(types.Group, body=types.Group, status_code=201)
     def post(self, group_data):
+        types.require(group_data, 'name')
         record = rules().create_group(group_data.name)
         return base.created(types.Group.from_record(record), record.group_id)
 

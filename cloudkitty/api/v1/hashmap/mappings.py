@@ -46,8 +46,7 @@ class MappingsController(rest.RestController):
 
     @base.wsexpose(types.Mapping, bool, body=types.Mapping, status_code=201)
     def post(self, force=False, mapping_data=None):
-        if mapping_data is None:
-            raise wsme.exc.InvalidInput('cost', None, 'Mandatory field missing.')
+        types.require(mapping_data, 'cost')
         value = mapping_data.value
         record = rules().create_mapping(
             cost=mapping_data.cost, map_type=types.given(mapping_data.type) or 'flat',
@@ -65,8 +64,7 @@ class MappingsController(rest.RestController):
     @base.wsexpose(None, wtypes.text, body=types.Mapping, status_code=302)
     def put(self, mapping_id=None, mapping=None):
         """Update, answering 302 to the request URL (the CLI PUTs the whole object)."""
-        if mapping is None:
-            raise wsme.exc.InvalidInput('cost', None, 'Mandatory field missing.')
+        types.require(mapping, 'cost')
         mapping_id = mapping_id or types.given(mapping.mapping_id)
         if not mapping_id:
             raise wsme.exc.MissingArgument('mapping_id')

@@ -25,6 +25,7 @@ class FieldsController(rest.RestController):
 
     @base.wsexpose(types.Field, body=types.Field, status_code=201)
     def post(self, field_data):
+        types.require(field_data, 'name', 'service_id')
         record = rules().create_field(field_data.service_id, field_data.name)
         return base.created(types.Field.from_record(record), record.field_id)
 
@@ -51,6 +52,7 @@ class ServicesController(rest.RestController):
     @base.wsexpose(types.Service, body=types.Service, status_code=201)
     def post(self, service_data):
         """Create a service; a ``service_id`` in the body is ignored."""
+        types.require(service_data, 'name')
         record = rules().create_service(service_data.name)
         return base.created(types.Service.from_record(record), record.service_id)
 

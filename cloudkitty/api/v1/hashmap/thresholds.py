@@ -11,12 +11,6 @@ from cloudkitty.api.v1.hashmap.common import rules
 from cloudkitty.db import hashmap
 
 
-def _require_body(threshold: types.Threshold | None) -> types.Threshold:
-    if threshold is None:
-        raise wsme.exc.InvalidInput('level', None, 'Mandatory field missing.')
-    return threshold
-
-
 class ThresholdsController(rest.RestController):
     _custom_actions = {'group': ['GET']}
 
@@ -43,7 +37,7 @@ class ThresholdsController(rest.RestController):
 
     @base.wsexpose(types.Threshold, body=types.Threshold, status_code=201)
     def post(self, threshold_data=None):
-        data = _require_body(threshold_data)
+        data = types.require(threshold_data, 'level', 'cost')
         record = rules().create_threshold(
             level=data.level, cost=data.cost, map_type=types.given(data.type) or 'flat',
             service_id=types.given(data.service_id), field_id=types.given(data.field_id),
@@ -53,7 +47,7 @@ class ThresholdsController(rest.RestController):
     @base.wsexpose(None, wtypes.text, body=types.Threshold, status_code=302)
     def put(self, threshold_id=None, threshold=None):
         """Overwrite level, cost, type and tenant; answers 302 to the request URL."""
-        data = _require_body(threshold)
+        data = types.require(threshold, 'level', 'cost')
         threshold_id = threshold_id or types.given(data.threshold_id)
         if not threshold_id:
             raise wsme.exc.MissingArgument('threshold_id')

@@ -5,6 +5,7 @@ import datetime
 import uuid
 from typing import Any
 
+import wsme.exc
 from wsme import types as wtypes
 
 from cloudkitty.api.v1 import base
@@ -50,6 +51,18 @@ EndDatetime = EndDatetimeType()
 def given(value: Any) -> Any:
     """``None`` for an attribute the client did not send, else its value."""
     return None if value is wtypes.Unset else value
+
+
+def require(obj: wtypes.Base | None, *names: str) -> wtypes.Base:
+    """Refuse a body without, or with ``null`` for, a mandatory attribute.
+
+    WSME only checks that mandatory keys are present; an explicit ``null``
+    would otherwise reach the database.
+    """
+    for name in names:
+        if obj is None or given(getattr(obj, name)) is None:
+            raise wsme.exc.InvalidInput(name, None, 'Mandatory field missing.')
+    return obj
 
 
 def sent_attributes(obj: wtypes.Base, renames: dict[str, str]) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from pecan import rest
 from wsme import types as wtypes
 
 from cloudkitty.api.v1 import base
-from cloudkitty.api.v1.hashmap.types import EndDatetime, Uuid, given, sent_attributes
+from cloudkitty.api.v1.hashmap.types import EndDatetime, Uuid, given, require, sent_attributes
 from cloudkitty.common import context
 from cloudkitty.db import pyscripts, volatile_rules
 from cloudkitty.rating.pyscripts import codec
@@ -89,13 +89,9 @@ class ScriptsController(rest.RestController):
 
     @base.wsexpose(Script, bool, body=Script, status_code=201)
     def post(self, force=False, script_data=None):
-        if script_data is None:
-            raise wsme.exc.InvalidInput('name', None, 'Mandatory field missing.')
-        source = given(script_data.data)
-        if source is None:
-            # Upstream answers 500 here (contract §12.7): a missing source is the
-            # client's mistake.
-            raise wsme.exc.InvalidInput('data', None, 'Mandatory field missing.')
+        # Upstream answers 500 without data (contract §12.7): it is the client's mistake.
+        require(script_data, 'name', 'data')
+        source = script_data.data
         record = _rules().create_script(
             name=script_data.name, data=codec.compress(source),
             checksum=codec.checksum(source), start=given(script_data.start),
@@ -106,8 +102,7 @@ class ScriptsController(rest.RestController):
     @base.wsexpose(Script, wtypes.text, body=Script, status_code=201)
     def put(self, script_id=None, script_data=None):
         """Update; answers 201 with the script and upstream's doubled-id ``Location``."""
-        if script_data is None:
-            raise wsme.exc.InvalidInput('name', None, 'Mandatory field missing.')
+        require(script_data, 'name')
         script_id = script_id or given(script_data.script_id)
         if not script_id:
             raise wsme.exc.MissingArgument('script_id')
