@@ -75,27 +75,27 @@ class BodySizeLimit:
             try:
                 too_large = int(length) > self.max_size
             except ValueError:
-                return self._reject(start_response, 400, 'Bad Request',
+                return self._reject(environ, start_response, 400, 'Bad Request',
                                     'Invalid Content-Length header.')
             if too_large:
-                return self._too_large(start_response)
+                return self._too_large(environ, start_response)
         elif environ.get('HTTP_TRANSFER_ENCODING', '').lower() == 'chunked':
             body = environ['wsgi.input'].read(self.max_size + 1)
             if len(body) > self.max_size:
-                return self._too_large(start_response)
+                return self._too_large(environ, start_response)
             environ['wsgi.input'] = io.BytesIO(body)
             environ['CONTENT_LENGTH'] = str(len(body))
         return self.app(environ, start_response)
 
-    def _too_large(self, start_response):
-        return self._reject(start_response, 413, 'Request Entity Too Large',
+    def _too_large(self, environ, start_response):
+        return self._reject(environ, start_response, 413, 'Request Entity Too Large',
                             'Request body larger than %d bytes.' % self.max_size)
 
     @staticmethod
-    def _reject(start_response, status: int, title: str, description: str):
+    def _reject(environ, start_response, status: int, title: str, description: str):
         response = hooks.json_response(
             status, {'code': status, 'title': title, 'description': description})
-        return response({}, start_response)
+        return response(environ, start_response)
 
 
 def app_conf(global_config) -> cfg.ConfigOpts:
