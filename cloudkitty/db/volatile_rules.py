@@ -105,6 +105,10 @@ def apply_update(row, body: Mapping[str, Any], user: str,
     the ``rewritable`` attributes that were sent. ``differs(name, value)``
     says whether a sent attribute changes the stored rule; on a running rule
     any such change is refused.
+
+    Sending again the update that gave a running rule its end changes nothing
+    and is accepted: clients follow the 302 of v1 updates by repeating the PUT
+    (contract §0.2.8), so updates must be idempotent.
     """
     now = tz.utcnow()
     if row.start >= now:
@@ -116,20 +120,25 @@ def apply_update(row, body: Mapping[str, Any], user: str,
         for name in rewritable:
             if name in body:
                 setattr(row, name, body[name])
-    elif row.end is None:
-        if any(value and differs(name, value) for name, value in body.items()
-               if name != 'end' and name not in READ_ONLY_ATTRIBUTES):
-            raise InvalidRule(
-                'You are allowed to update only the attribute [end] as this '
-                'rule is already running as it started on [%s]' % row.start)
-        end = body.get('end')
-        if end is not None and end <= now:
-            raise InvalidRule('End date must be in the future. end=[%s] current time=[%s]'
-                              % (end, now))
-        row.end = end
-    else:
-        raise InvalidRule('Cannot update a rule that was already processed and has a '
-                          'defined end date.')
+        row.updated_by = user
+        return
+    changes_more_than_end = any(
+        value and differs(name, value) for name, value in body.items()
+        if name != 'end' and name not in READ_ONLY_ATTRIBUTES)
+    if row.end is not None:
+        if changes_more_than_end or body.get('end') != row.end:
+            raise InvalidRule('Cannot update a rule that was already processed and has '
+                              'a defined end date.')
+        return
+    if changes_more_than_end:
+        raise InvalidRule(
+            'You are allowed to update only the attribute [end] as this '
+            'rule is already running as it started on [%s]' % row.start)
+    end = body.get('end')
+    if end is not None and end <= now:
+        raise InvalidRule('End date must be in the future. end=[%s] current time=[%s]'
+                          % (end, now))
+    row.end = end
     row.updated_by = user
 
 

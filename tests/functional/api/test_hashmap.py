@@ -15,9 +15,13 @@ def _fault(response, status: int) -> str:
     return response.json['faultstring']
 
 
+# Every relative date of a run derives from one instant, so that repeated
+# computations agree (tests take seconds, the offsets are hours).
+_NOW = tz.utcnow().replace(microsecond=0)
+
+
 def _iso(hours_from_now: float) -> str:
-    instant = tz.utcnow() + datetime.timedelta(hours=hours_from_now)
-    return instant.replace(microsecond=0).isoformat()
+    return (_NOW + datetime.timedelta(hours=hours_from_now)).isoformat()
 
 
 @pytest.fixture
@@ -353,6 +357,8 @@ def test_put_running_mapping_errors(api_client, field):
     message = _fault(api_client.put(url, json={'cost': '0.01', 'end': _iso(-0.5)}), 400)
     assert message.startswith('End date must be in the future. end=[%s] current time=['
                               % _iso(-0.5).replace('T', ' '))
+    assert api_client.put(url, json={'cost': '0.01', 'end': _iso(1)}).status == 302
+    # A repeated PUT (clients follow the 302 by PUTting again) changes nothing.
     assert api_client.put(url, json={'cost': '0.01', 'end': _iso(1)}).status == 302
     assert _fault(api_client.put(url, json={'cost': '0.01', 'end': _iso(2)}), 400) == (
         'Cannot update a rule that was already processed and has a defined end date.')

@@ -11,9 +11,12 @@ SCRIPT_KEYS = {'script_id', 'name', 'data', 'checksum', 'created_at', 'start', '
                'description', 'deleted', 'created_by', 'updated_by', 'deleted_by'}
 
 
+# One anchor for every relative date of a run (tests take seconds, offsets hours).
+_NOW = tz.utcnow().replace(microsecond=0)
+
+
 def _iso(hours_from_now: float) -> str:
-    instant = tz.utcnow() + datetime.timedelta(hours=hours_from_now)
-    return instant.replace(microsecond=0).isoformat()
+    return (_NOW + datetime.timedelta(hours=hours_from_now)).isoformat()
 
 
 def _fault(response, status: int) -> str:

@@ -27,12 +27,16 @@ def field(rules, service) -> hashmap.Field:
     return rules.create_field(service.service_id, 'flavor')
 
 
+# One anchor for every relative date of a run (tests take seconds, offsets hours).
+_NOW = tz.utcnow().replace(microsecond=0)
+
+
 def _past() -> datetime.datetime:
-    return (tz.utcnow() - 2 * HOUR).replace(microsecond=0)
+    return _NOW - 2 * HOUR
 
 
 def _future() -> datetime.datetime:
-    return (tz.utcnow() + 2 * HOUR).replace(microsecond=0)
+    return _NOW + 2 * HOUR
 
 
 # --- services, fields, groups -------------------------------------------------
@@ -279,6 +283,8 @@ def test_update_running_mapping_only_end(rules, field):
     assert ended.end == _future()
     assert ended.updated_by == 'dave'
     assert ended.cost == mapping.cost
+    # Clients repeat the PUT when following its 302: the repeat is a no-op.
+    assert rules.update_mapping(mapping.mapping_id, echoed, user='eve') == ended
     with pytest.raises(volatile_rules.InvalidRule) as error:
         rules.update_mapping(mapping.mapping_id, {'cost': D(1)})
     assert error.value.message == ('Cannot update a rule that was already processed and '
