@@ -12,6 +12,7 @@ import contextlib
 import datetime
 import hashlib
 import os
+import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator
@@ -59,21 +60,32 @@ def ensure_file_backend_directory(url: str) -> None:
 class Coordinator:
     """One tooz member; starts lazily and reconnects after backend failures."""
 
-    def __init__(self, url: str, member_id: str | None = None):
+    def __init__(self, url: str, member_id: str | None = None,
+                 reconnect_delay: float = 30.0):
         self.url = url
         self.member_id = (member_id or 'cloudkitty-%s' % uuid.uuid4()).encode('utf-8')
+        self.reconnect_delay = reconnect_delay
         self._driver: coordination.CoordinationDriver | None = None
+        self._next_attempt = 0.0
 
     def start(self) -> bool:
-        """Connect if not connected; False (logged) when the backend is unreachable."""
+        """Connect if not connected; False (logged) when the backend is unreachable.
+
+        A failed connection is not retried for ``reconnect_delay`` seconds:
+        some drivers take a minute to give up, which must not be paid for
+        every scope of a pass.
+        """
         if self._driver is not None:
             return True
+        if time.monotonic() < self._next_attempt:
+            return False
         try:
             driver = coordination.get_coordinator(self.url, self.member_id)
             driver.start(start_heart=True)
         except coordination.ToozError as error:
-            LOG.error('Coordination backend unreachable, skipping work until it '
-                      'comes back: %s', error)
+            self._next_attempt = time.monotonic() + self.reconnect_delay
+            LOG.error('Coordination backend unreachable, skipping work for %d s: %s',
+                      self.reconnect_delay, error)
             return False
         self._driver = driver
         return True
