@@ -6,6 +6,11 @@ The quick start uses it to price the bundled sample cloud
 exactly like an operator typing ``openstack rating hashmap ...``. A service
 that already exists is left as it is, so running it twice creates nothing.
 
+A mapping only prices the periods that start after its ``start``, which
+defaults to "now"; the sample cloud's usage is in the past, so mappings are
+created active from ``--since`` (default: the start of the previous month),
+with ``force=true`` as the API requires for a start in the past.
+
 Usage::
 
     python tools/load_sample_rules.py --endpoint http://127.0.0.1:8889 [RULES_FILE]
@@ -13,6 +18,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 from typing import Any
 
@@ -20,14 +26,18 @@ import yaml
 from cloudkittyclient import auth, client
 from keystoneauth1 import exceptions as ks_exceptions
 
+from cloudkitty.common import tz
 from cloudkitty.sample import generate
+
+HOUR = datetime.timedelta(hours=1)
 
 
 class RulesLoader:
     """Creates services, fields, groups, mappings and thresholds by name."""
 
-    def __init__(self, hashmap):
+    def __init__(self, hashmap, since: datetime.datetime):
         self._hashmap = hashmap
+        self._since = since.isoformat()
         self._group_ids: dict[str, str] = {
             group['name']: group['group_id']
             for group in hashmap.get_group()['groups']}
@@ -45,10 +55,12 @@ class RulesLoader:
 
     def _create_rules(self, parent: dict[str, Any], **parent_id: str) -> None:
         for mapping in parent.get('mappings', ()):
-            self._hashmap.create_mapping(
-                cost=str(mapping['cost']), type=mapping.get('type', 'flat'),
-                value=mapping.get('value'), group_id=self._group(mapping.get('group')),
-                **parent_id)
+            # The client's create_mapping cannot send force=true: post its body here.
+            body = {'cost': str(mapping['cost']), 'type': mapping.get('type', 'flat'),
+                    'value': mapping.get('value'), 'start': self._since,
+                    'group_id': self._group(mapping.get('group')), **parent_id}
+            self._hashmap.api_client.post(
+                self._hashmap.get_url('mappings', {}) + '?force=true', json=body)
         for threshold in parent.get('thresholds', ()):
             self._hashmap.create_threshold(
                 level=str(threshold['level']), cost=str(threshold['cost']),
@@ -63,13 +75,13 @@ class RulesLoader:
         return self._group_ids[name]
 
 
-def load(endpoint: str, rules_file: str) -> list[str]:
+def load(endpoint: str, rules_file: str, since: datetime.datetime) -> list[str]:
     """Create the rules missing from the API; return the services created."""
     with open(rules_file, encoding='utf-8') as stream:
         rules = yaml.safe_load(stream)
     ck = client.Client('2', auth=auth.CloudKittyNoAuthPlugin(endpoint=endpoint))
     hashmap = ck.rating.hashmap
-    loader = RulesLoader(hashmap)
+    loader = RulesLoader(hashmap, since)
     existing = loader.existing_services()
     created = []
     for service in rules['services']:
@@ -87,9 +99,12 @@ def main(argv: list[str] | None = None) -> int:
                         help='YAML rules file (default: the sample cloud rules)')
     parser.add_argument('--endpoint', default='http://127.0.0.1:8889',
                         help='API root URL (noauth)')
+    parser.add_argument('--since', type=datetime.datetime.fromisoformat,
+                        default=tz.month_start(tz.month_start(tz.utcnow()) - HOUR),
+                        help='UTC start of the mappings (default: start of last month)')
     args = parser.parse_args(argv)
     try:
-        created = load(args.endpoint, args.rules_file)
+        created = load(args.endpoint, args.rules_file, args.since)
     except (OSError, yaml.YAMLError, KeyError) as error:
         print('load_sample_rules: cannot read %s: %s' % (args.rules_file, error),
               file=sys.stderr)

@@ -40,7 +40,9 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 # The service, plus the official client used to load the rules and to try it.
 mapfile -t CLIENTS < <(grep -E '^python-(cloudkitty|openstack)client' test-requirements.txt)
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e . "${CLIENTS[@]}"
+"$VENV/bin/python" -m pip install --disable-pip-version-check -e . "${CLIENTS[@]}" \
+    >"$VAR/install.log" 2>&1 \
+    || { tail -n 30 "$VAR/install.log" >&2; fail "pip install failed (see $VAR/install.log)"; }
 export PATH=$VENV/bin:$PATH
 
 if [ ! -f "$VAR/usage/cloud.json" ]; then
@@ -123,11 +125,9 @@ stop_daemons() {
 trap stop_daemons EXIT
 trap 'exit 130' INT TERM
 
-say "Starting cloudkitty-api and cloudkitty-processor (logs in $VAR/*.log)"
+say "Starting cloudkitty-api (log: $VAR/api.log)"
 cloudkitty-api --config-file "$CONF" >>"$VAR/api.log" 2>&1 &
 API_PID=$!
-cloudkitty-processor --config-file "$CONF" >>"$VAR/processor.log" 2>&1 &
-PROCESSOR_PID=$!
 
 for _ in $(seq 60); do
     port_open "$PORT" && break
@@ -136,8 +136,14 @@ for _ in $(seq 60); do
 done
 port_open "$PORT" || fail "cloudkitty-api does not answer on $ENDPOINT (see $VAR/api.log)"
 
+# The rules go in before the processor starts, so the first periods it rates
+# are already priced.
 say "Loading the example rating rules"
 python "$ROOT/tools/load_sample_rules.py" --endpoint "$ENDPOINT"
+
+say "Starting cloudkitty-processor (log: $VAR/processor.log)"
+cloudkitty-processor --config-file "$CONF" >>"$VAR/processor.log" 2>&1 &
+PROCESSOR_PID=$!
 
 cat <<EOF
 
