@@ -53,13 +53,22 @@ class Amount(types.TypeDecorator):
             return dialect.type_descriptor(sa.Text())
         return dialect.type_descriptor(self.impl)
 
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
+    def to_scale(self, value) -> decimal.Decimal:
+        """``value`` as a Decimal with at most ``scale`` fractional digits.
+
+        Rounded here (half-even) rather than by the database, so that every
+        database and every write path (bulk COPY included) stores the same.
+        """
         if not isinstance(value, decimal.Decimal):
             value = decimal.Decimal(str(value))
         if value.as_tuple().exponent < -self._scale:
             value = value.quantize(self._quantum, context=_EXACT)
+        return value
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = self.to_scale(value)
         return str(value) if dialect.name == 'sqlite' else value
 
     def process_result_value(self, value, dialect):

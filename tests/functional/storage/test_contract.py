@@ -51,6 +51,24 @@ def test_round_trip_keeps_points_exact(storage):
         assert stored == original
 
 
+def test_round_trip_of_awkward_text(storage):
+    awkward = 'tab\there "quoted"\nnew line back\\slash \u00e9\u4e2d'
+    point = DataPoint.create('unit\\with\ttab', 1, 1, {'project_id': 'p1', 'name': awkward},
+                             {'note': awkward, 'nested': {'list': [1, awkward]}},
+                             description=awkward)
+    storage.storage.push([data.frame(P1, {'metric\ttype': [point]})], 'p1')
+
+    [frame] = storage.storage.retrieve(*MARCH)['dataframes']
+    [(metric_type, stored)] = list(frame.iterpoints())
+
+    assert metric_type == 'metric\ttype'
+    assert stored.unit == 'unit\\with\ttab'
+    assert stored.desc == point.desc
+    if not storage.is_v1:
+        assert stored == point
+        assert storage.storage.retrieve(*MARCH, filters={'name': awkward})['total'] == 1
+
+
 def test_prices_with_28_fractional_digits_are_summed_exactly(storage):
     price = Decimal('0.1234567890123456789012345678')
     frame = data.frame(P1, {'cpu': [DataPoint.create('u', '0.000000000000000001', price,

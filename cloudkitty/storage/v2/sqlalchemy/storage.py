@@ -18,7 +18,7 @@ Attribute semantics (shared with the other v2 backends):
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ from cloudkitty.dataframe import DataFrame, DataPoint
 from cloudkitty.db import migration
 from cloudkitty.db.engine import Database
 from cloudkitty.storage import base, sqltypes, v1_compat
+from cloudkitty.storage.v2.sqlalchemy import pgcopy
 from cloudkitty.storage.v2.sqlalchemy.models import rated_points
 
 LOG = logging.getLogger(__name__)
@@ -50,44 +51,40 @@ class SQLAlchemyStorage(base.BaseStorage):
 
     # --- writing -----------------------------------------------------------
 
-    def _rows(self, dataframes: Iterable[DataFrame],
-              scope_id: str | None) -> list[dict[str, Any]]:
+    def _records(self, dataframes: Iterable[DataFrame],
+                 scope_id: str | None) -> Iterator[pgcopy.PointRecord]:
         scope_key = self._scope_key
-        rows = []
         for frame in dataframes:
             start, end = frame.start, frame.end
             for metric_type, point in frame.iterpoints():
                 scope = point.groupby.get(scope_key)
                 if scope is None:
                     scope = point.metadata.get(scope_key, scope_id)
-                rows.append({
-                    'begin': start, 'end': end, 'type': metric_type,
-                    'scope': None if scope is None else str(scope),
-                    'unit': point.unit, 'qty': point.qty, 'price': point.price,
-                    'description': point.description,
-                    'groupby': point.groupby, 'metadata': point.metadata,
-                })
-        return rows
+                yield (start, end, None if scope is None else str(scope), metric_type,
+                       point.unit, point.qty, point.price, point.description,
+                       point.groupby, point.metadata)
 
-    @staticmethod
-    def _insert(session: orm.Session, rows: list[dict[str, Any]]) -> None:
-        # One executemany: the drivers batch it into multi-row INSERTs.
+    def _insert(self, session: orm.Session, dataframes: Iterable[DataFrame],
+                scope_id: str | None) -> None:
+        """One bulk write: COPY on PostgreSQL, else one executemany."""
+        records = self._records(dataframes, scope_id)
+        if self.db.dialect == 'postgresql' and pgcopy.supported(session):
+            pgcopy.copy_points(session, rated_points.name, records)
+            return
+        rows = [dict(zip(pgcopy.COLUMNS, record, strict=True)) for record in records]
         if rows:
             session.execute(sa.insert(rated_points), rows)
 
     def push(self, dataframes: Iterable[DataFrame], scope_id: str | None = None) -> None:
-        rows = self._rows(dataframes, scope_id)
         with self.db.session() as session:
-            self._insert(session, rows)
-        LOG.debug('Stored %d points for scope %s', len(rows), scope_id)
+            self._insert(session, dataframes, scope_id)
 
     def commit_period(self, scope_id: str, begin: datetime.datetime,
                       end: datetime.datetime, dataframes: list[DataFrame],
                       advance: base.AdvanceState) -> None:
         """Insert the period's points and advance the state in one transaction."""
-        rows = self._rows(dataframes, scope_id)
         with self.db.session() as session:
-            self._insert(session, rows)
+            self._insert(session, dataframes, scope_id)
             advance(session)
 
     def delete(self, begin: datetime.datetime | None = None,

@@ -32,8 +32,8 @@ def upgrade():
         sa.Column('metadata', JSON_DOCUMENT, nullable=False))
     op.create_index('ix_storage_rated_points_scope_begin', 'storage_rated_points',
                     ['scope', 'begin'])
-    op.create_index('ix_storage_rated_points_begin_type', 'storage_rated_points',
-                    ['begin', 'type'])
+    op.create_index('ix_storage_rated_points_begin', 'storage_rated_points', ['begin'],
+                    postgresql_using='brin')
     op.create_table(
         'rated_data_frames',
         sa.Column('id', sa.Integer, primary_key=True, autoincrement=True),

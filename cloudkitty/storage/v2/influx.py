@@ -1,0 +1,469 @@
+"""The v2 ``influxdb`` storage backend: rated points in InfluxDB 1.x (contract §7.3).
+
+Layout: one point per rated point in measurement ``dataframes``; tags are the
+groupby keys plus ``type``; fields are the metadata keys plus ``qty`` and
+``price`` (floats, §3.5), ``unit``, ``description``, ``groupby`` and
+``metadata`` (the ``|``-joined key lists, which tell tags from fields on
+read) and ``__ck_collect_period`` (the frame length in seconds).
+
+Choices worth knowing:
+
+* The client is plain ``requests`` against ``/query`` and ``/write`` (line
+  protocol): the ``influxdb`` package is unmaintained, and the two endpoints
+  are all this backend needs. Queries are read in chunked mode, so a server
+  ``max-row-limit`` never truncates a result silently.
+* InfluxDB keeps one point per (series, timestamp): two identical points of one
+  frame would overwrite each other. Each point's timestamp is therefore the
+  frame start plus its index in the pushed frame, in nanoseconds. The points
+  of a frame stay distinct and come back in push order; every query works on
+  whole seconds, where the offset is invisible. Pushing the very same point
+  (type, groupby, frame, index) again in a later call replaces it.
+* Floats hold about 15 significant digits: stored points are read back
+  rounded to :data:`POINT_DIGITS` significant digits (exactly what was
+  written when it had no more), sums to :data:`SUM_DIGITS`, which leaves room
+  for the rounding error of adding up millions of floats.
+* A point without the scope key in its groupby or metadata gets a scope tag
+  from ``push(scope_id=...)``, left out of its ``groupby`` key list: it stays
+  invisible on read while scope filters, groupbys and deletes see it.
+* Tag values are text: a groupby value comes back as a string, and ``None``
+  or ``""`` (which line protocol cannot carry) as ``None``. Numeric metadata
+  is stored as float fields, booleans as booleans, anything else as text.
+* Filters compare ``"k"='v'`` (``"k"=v`` for numbers), on tags and fields
+  alike; a list of values is ORed.
+"""
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import requests
+from oslo_log import log as logging
+
+from cloudkitty.common import exception
+from cloudkitty.dataframe import DataFrame, DataPoint
+from cloudkitty.storage import base
+
+LOG = logging.getLogger(__name__)
+
+MEASUREMENT = 'dataframes'
+#: Points per ``/write`` request: a few megabytes of line protocol.
+WRITE_BATCH_SIZE = 10000
+#: Rows per chunk of a chunked query response.
+QUERY_CHUNK_SIZE = 10000
+POINT_DIGITS = 15
+SUM_DIGITS = 12
+DEFAULT_CUSTOM_FIELDS = 'SUM(qty) AS qty, SUM(price) AS rate'
+PERIOD_FIELD = '__ck_collect_period'
+#: Field names of the layout; a metadata key with one of these names is not stored.
+_LAYOUT_FIELDS = frozenset({'qty', 'price', 'unit', 'description', 'groupby', 'metadata',
+                            PERIOD_FIELD, 'time'})
+_NANOSECONDS = 10 ** 9
+_EPOCH = datetime.datetime(1970, 1, 1)
+
+#: Aggregates ``custom_fields`` may use: each takes one field, returns one value.
+ALLOWED_AGGREGATES = frozenset({'COUNT', 'SUM', 'MEAN', 'MEDIAN', 'MODE', 'SPREAD',
+                                'STDDEV', 'MIN', 'MAX', 'FIRST', 'LAST'})
+_FORBIDDEN_KEYWORDS = frozenset({'select', 'from', 'drop', 'delete', 'create', 'alter',
+                                 'insert', 'update'})
+_IDENTIFIER = r'[A-Za-z_][A-Za-z0-9_]*'
+_SELECT_ITEM = re.compile(
+    r'\s*(?P<function>[A-Za-z]+)\s*\(\s*(?:"(?P<quoted>%s)"|(?P<bare>%s))\s*\)'
+    r'\s+AS\s+(?P<alias>%s)\s*$' % (_IDENTIFIER, _IDENTIFIER, _IDENTIFIER), re.IGNORECASE)
+#: Row keys an alias must not shadow.
+_RESERVED_ALIASES = frozenset({'begin', 'end', 'time'})
+
+
+class InfluxDBError(exception.CloudKittyError):
+    """InfluxDB could not be reached or refused a request."""
+
+    _msg_fmt = 'InfluxDB request failed: %(reason)s'
+
+
+# --- custom_fields -----------------------------------------------------------
+
+def parse_custom_fields(custom_fields: str | None) -> list[tuple[str, str, str]]:
+    """``(FUNCTION, field, alias)`` of each item of a ``custom_fields`` select list.
+
+    Only ``FUNC(field) AS alias`` items (field optionally double-quoted) with
+    an aggregate of :data:`ALLOWED_AGGREGATES` are accepted, so nothing but a
+    select list can reach the database; the query is rebuilt from the parsed
+    parts. Raises :class:`exception.Invalid` naming the rejected item.
+    """
+    text = DEFAULT_CUSTOM_FIELDS if custom_fields is None else custom_fields
+    items: list[tuple[str, str, str]] = []
+    for item in text.split(','):
+        words = {word.lower() for word in re.findall(r'[A-Za-z_]+', item)}
+        forbidden = sorted(words & _FORBIDDEN_KEYWORDS)
+        if forbidden:
+            raise exception.Invalid('custom_fields must be a select list; %r contains the '
+                                    'forbidden keyword %s.' % (item.strip(), forbidden[0]))
+        match = _SELECT_ITEM.match(item)
+        if match is None:
+            raise exception.Invalid(
+                'Invalid custom_fields item %r: expected FUNCTION(field) AS alias, '
+                'for example SUM(qty) AS qty.' % item.strip())
+        function = match['function'].upper()
+        if function not in ALLOWED_AGGREGATES:
+            raise exception.Invalid('Invalid custom_fields item %r: %s is not one of the '
+                                    'aggregates %s.' % (item.strip(), function,
+                                                        ', '.join(sorted(ALLOWED_AGGREGATES))))
+        alias = match['alias']
+        if alias.lower() in _RESERVED_ALIASES or alias in {a for _, _, a in items}:
+            raise exception.Invalid('Invalid custom_fields alias %r: aliases must be unique '
+                                    'and not begin, end or time.' % alias)
+        items.append((function, match['quoted'] or match['bare'], alias))
+    return items
+
+
+# --- InfluxQL and line protocol text -------------------------------------------
+
+def _identifier(name: str) -> str:
+    return '"%s"' % name.replace('\\', '\\\\').replace('"', '\\"')
+
+
+def _literal(value: Any) -> str:
+    """A filter value: numbers unquoted, anything else a quoted string."""
+    if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
+        return repr(float(value)) if not isinstance(value, int) else str(value)
+    return "'%s'" % str(value).replace('\\', '\\\\').replace("'", "\\'")
+
+
+def _seconds(moment: datetime.datetime) -> int:
+    return int((moment - _EPOCH).total_seconds())
+
+
+def _time_condition(begin: datetime.datetime | None,
+                    end: datetime.datetime | None) -> list[str]:
+    conditions = []
+    if begin is not None:
+        conditions.append('time >= %ds' % _seconds(begin))
+    if end is not None:
+        conditions.append('time < %ds' % _seconds(end))
+    return conditions
+
+
+def _any_of(key: str, values: Iterable[Any]) -> str:
+    return '(%s)' % ' OR '.join('%s=%s' % (_identifier(key), _literal(value))
+                                for value in values)
+
+
+_TAG_ESCAPES = str.maketrans({',': r'\,', '=': r'\=', ' ': r'\ ', '\n': r'\n'})
+
+
+def _tag_text(value: Any) -> str:
+    return str(value).translate(_TAG_ESCAPES)
+
+
+def _field_text(value: Any) -> str | None:
+    """A field value in line protocol, None when it cannot be stored."""
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, (int, float, decimal.Decimal)):
+        number = float(value)
+        return repr(number) if math.isfinite(number) else None
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = json.dumps(value, sort_keys=True, default=str)
+    return '"%s"' % value.replace('\\', '\\\\').replace('"', '\\"')
+
+
+def _decimal(value: Any, digits: int) -> Any:
+    """A number read from InfluxDB as a Decimal of at most ``digits`` digits."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if isinstance(value, int):
+        return decimal.Decimal(value)
+    result = decimal.Decimal(format(value, '.%dg' % digits))
+    return decimal.Decimal(int(result)) if result == result.to_integral_value() else result
+
+
+def _keys(joined: str | None) -> list[str]:
+    return joined.split('|') if joined else []
+
+
+class InfluxStorage(base.BaseStorage):
+    """Rated points in InfluxDB 1.x through InfluxQL (see the module docstring)."""
+
+    def __init__(self, conf, db=None):
+        super().__init__(conf, db)
+        options = conf.storage_influxdb
+        if options.version != 1:
+            raise exception.ConfigurationError(
+                reason='[storage_influxdb] version = %d is not supported: this backend '
+                       'speaks InfluxQL to InfluxDB 1.x (version = 1)' % options.version)
+        self._database = options.database
+        self._measurement = '%s.%s' % (_identifier(options.retention_policy),
+                                       _identifier(MEASUREMENT))
+        self._retention_policy = options.retention_policy
+        self._scope_key = conf.collect.scope_key
+        self._period = conf.collect.period
+        self._timeout = options.timeout
+        self._url = '%s://%s:%d' % ('https' if options.use_ssl else 'http',
+                                    options.host, options.port)
+        self._http = requests.Session()
+        if options.username:
+            self._http.auth = (options.username, options.password or '')
+        if options.use_ssl:
+            self._http.verify = False if options.insecure else (options.cafile or True)
+
+    # --- HTTP ----------------------------------------------------------------
+
+    def _post(self, endpoint: str, **kwargs) -> requests.Response:
+        try:
+            response = self._http.post(self._url + endpoint, timeout=self._timeout, **kwargs)
+        except requests.RequestException as error:
+            raise InfluxDBError(reason='cannot reach %s: %s' % (self._url, error)) from None
+        if response.status_code >= 400:
+            try:
+                reason = response.json().get('error') or response.text
+            except ValueError:
+                reason = response.text
+            raise InfluxDBError(reason='%s answered %d: %s' % (
+                endpoint, response.status_code, reason.strip()))
+        return response
+
+    def _query(self, statement: str, database: bool = True) -> Iterator[dict[str, Any]]:
+        """Every series of the answer (chunks of one series come one by one)."""
+        data = {'q': statement, 'epoch': 'ns', 'chunked': 'true',
+                'chunk_size': str(QUERY_CHUNK_SIZE)}
+        if database:
+            data['db'] = self._database
+        LOG.debug('InfluxQL: %s', statement)
+        response = self._post('/query', data=data, stream=True)
+        with response:
+            for line in response.iter_lines():
+                if not line:
+                    continue
+                document = json.loads(line)
+                if 'error' in document:
+                    raise InfluxDBError(reason=document['error'])
+                for result in document.get('results', ()):
+                    if 'error' in result:
+                        raise InfluxDBError(reason='%s (query: %s)' % (result['error'],
+                                                                       statement))
+                    yield from result.get('series', ())
+
+    @staticmethod
+    def _rows(series: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        columns = series['columns']
+        for values in series.get('values', ()):
+            yield dict(zip(columns, values))
+
+    # --- schema --------------------------------------------------------------
+
+    def init(self) -> None:
+        """Create the database when missing; check the retention policy exists."""
+        databases = {row['name'] for series in self._query('SHOW DATABASES', database=False)
+                     for row in self._rows(series)}
+        if self._database not in databases:
+            LOG.info('Creating InfluxDB database %s', self._database)
+            list(self._query('CREATE DATABASE %s' % _identifier(self._database),
+                             database=False))
+        policies = {row['name'] for series in self._query(
+            'SHOW RETENTION POLICIES ON %s' % _identifier(self._database))
+            for row in self._rows(series)}
+        if self._retention_policy not in policies:
+            raise exception.ConfigurationError(
+                reason='[storage_influxdb] retention_policy %r does not exist in database '
+                       '%r (existing: %s)' % (self._retention_policy, self._database,
+                                              ', '.join(sorted(policies))))
+
+    # --- writing -------------------------------------------------------------
+
+    def _line(self, metric_type: str, point: DataPoint, timestamp: int, period: int,
+              scope_id: str | None) -> str:
+        tags = {key: value for key, value in point.groupby.items()
+                if value is not None and value != '' and key != 'time'}
+        if (scope_id is not None and self._scope_key not in point.groupby
+                and self._scope_key not in point.metadata):
+            tags[self._scope_key] = scope_id
+        tags['type'] = metric_type
+        fields = {'qty': repr(float(point.qty)), 'price': repr(float(point.price)),
+                  'unit': _field_text(point.unit),
+                  'groupby': _field_text('|'.join(point.groupby)),
+                  'metadata': _field_text('|'.join(point.metadata)),
+                  PERIOD_FIELD: '%di' % period}
+        if point.description is not None:
+            fields['description'] = _field_text(point.description)
+        for key, value in point.metadata.items():
+            if key not in _LAYOUT_FIELDS:
+                text = _field_text(value)
+                if text is not None:
+                    fields[key] = text
+        return '%s,%s %s %d' % (
+            MEASUREMENT,
+            ','.join('%s=%s' % (_tag_text(key), _tag_text(tags[key])) for key in sorted(tags)),
+            ','.join('%s=%s' % (_tag_text(key), text) for key, text in fields.items()),
+            timestamp)
+
+    def _lines(self, dataframes: Iterable[DataFrame],
+               scope_id: str | None) -> Iterator[str]:
+        for frame in dataframes:
+            start = _seconds(frame.start) * _NANOSECONDS
+            period = _seconds(frame.end) - _seconds(frame.start)
+            for index, (metric_type, point) in enumerate(frame.iterpoints()):
+                yield self._line(metric_type, point, start + index, period, scope_id)
+
+    def push(self, dataframes: Iterable[DataFrame], scope_id: str | None = None) -> None:
+        """Write every point, :data:`WRITE_BATCH_SIZE` points per request."""
+        params = {'db': self._database, 'rp': self._retention_policy, 'precision': 'n'}
+        batch: list[str] = []
+        written = 0
+        for line in self._lines(dataframes, scope_id):
+            batch.append(line)
+            if len(batch) == WRITE_BATCH_SIZE:
+                self._post('/write', params=params, data='\n'.join(batch).encode())
+                written += len(batch)
+                batch = []
+        if batch:
+            self._post('/write', params=params, data='\n'.join(batch).encode())
+            written += len(batch)
+        LOG.debug('Stored %d points for scope %s', written, scope_id)
+
+    def commit_period(self, scope_id: str, begin: datetime.datetime,
+                      end: datetime.datetime, dataframes: list[DataFrame],
+                      advance: base.AdvanceState) -> None:
+        """Replace the scope's period, then advance; undo the write if advancing fails.
+
+        InfluxDB has no transactions: whatever an interrupted earlier attempt
+        stored is deleted first, and the period's points are deleted again
+        when ``advance`` raises, so a failed period leaves nothing behind.
+        """
+        scope = {self._scope_key: scope_id}
+        self.delete(begin, end, scope)
+        if dataframes:
+            self.push(dataframes, scope_id)
+        try:
+            advance(None)
+        except Exception:
+            self.delete(begin, end, scope)
+            raise
+
+    def delete(self, begin: datetime.datetime | None = None,
+               end: datetime.datetime | None = None,
+               filters: dict[str, Any] | None = None) -> None:
+        """``DELETE FROM "dataframes" WHERE <time> AND <tag filters>``.
+
+        InfluxQL deletes by time and tags only: a filter on a metadata key
+        (a field) is refused with :class:`exception.Invalid` rather than
+        silently deleting nothing.
+        """
+        conditions = _time_condition(begin, end)
+        if filters:
+            tags = {row['tagKey'] for series in self._query(
+                'SHOW TAG KEYS FROM %s' % _identifier(MEASUREMENT))
+                for row in self._rows(series)}
+            fields = {row['fieldKey'] for series in self._query(
+                'SHOW FIELD KEYS FROM %s' % _identifier(MEASUREMENT))
+                for row in self._rows(series)}
+            for key, value in filters.items():
+                if key in fields and key not in tags:
+                    raise exception.Invalid('InfluxDB can only delete by groupby attributes; '
+                                            '%r is a metadata attribute.' % key)
+                conditions.append(_any_of(key, base.filter_values(value)))
+        statement = 'DELETE FROM %s' % _identifier(MEASUREMENT)
+        if conditions:
+            statement += ' WHERE ' + ' AND '.join(conditions)
+        list(self._query(statement))
+        LOG.debug('Deleted the points in [%s, %s) matching %s', begin, end, filters)
+
+    # --- reading -------------------------------------------------------------
+
+    @staticmethod
+    def _where(begin: datetime.datetime, end: datetime.datetime,
+               filters: dict[str, Any] | None,
+               metric_types: str | list[str] | None) -> str:
+        conditions = _time_condition(begin, end)
+        for key, value in (filters or {}).items():
+            conditions.append(_any_of(key, base.filter_values(value)))
+        types = base.metric_type_list(metric_types)
+        if types:
+            conditions.append(_any_of('type', types))
+        return ' WHERE ' + ' AND '.join(conditions)
+
+    def retrieve(self, begin: datetime.datetime | None = None,
+                 end: datetime.datetime | None = None,
+                 filters: dict[str, Any] | None = None,
+                 metric_types: str | list[str] | None = None,
+                 offset: int = 0, limit: int = 1000,
+                 paginate: bool = True) -> dict[str, Any]:
+        begin, end = base.default_window(begin, end)
+        where = self._where(begin, end, filters, metric_types)
+        total = sum(row['count'] for series in self._query(
+            'SELECT COUNT("qty") FROM %s%s' % (self._measurement, where))
+            for row in self._rows(series))
+        frames: dict[tuple[datetime.datetime, datetime.datetime], DataFrame] = {}
+        if not total:
+            return {'total': 0, 'dataframes': []}
+        statement = 'SELECT * FROM %s%s' % (self._measurement, where)
+        if paginate:
+            statement += ' LIMIT %d OFFSET %d' % (limit, offset)
+        for series in self._query(statement):
+            for row in self._rows(series):
+                start = _EPOCH + datetime.timedelta(seconds=row['time'] // _NANOSECONDS)
+                stop = start + datetime.timedelta(seconds=row[PERIOD_FIELD])
+                frame = frames.get((start, stop))
+                if frame is None:
+                    frame = frames[(start, stop)] = DataFrame(start, stop)
+                frame.add_point(DataPoint(
+                    row['unit'], _decimal(row['qty'], POINT_DIGITS),
+                    _decimal(row['price'], POINT_DIGITS),
+                    {key: row.get(key) for key in _keys(row['groupby'])},
+                    {key: row.get(key) for key in _keys(row['metadata'])},
+                    row.get('description')), row['type'])
+        return {'total': total, 'dataframes': list(frames.values())}
+
+    def total(self, groupby: list[str] | None = None,
+              begin: datetime.datetime | None = None,
+              end: datetime.datetime | None = None,
+              metric_types: str | list[str] | None = None,
+              filters: dict[str, Any] | None = None,
+              custom_fields: str | None = None,
+              offset: int = 0, limit: int = 1000,
+              paginate: bool = True) -> dict[str, Any]:
+        """Aggregates per group computed by InfluxDB; sorting and paging in Python.
+
+        ``custom_fields`` replaces the default select list
+        (:data:`DEFAULT_CUSTOM_FIELDS`); see :func:`parse_custom_fields`.
+        """
+        keys = base.translate_groupby(groupby)
+        selected = parse_custom_fields(custom_fields)
+        begin, end = base.default_window(begin, end)
+        group_terms = [_identifier(key) for key in keys if key != base.TIME_GROUPBY]
+        if base.TIME_GROUPBY in keys:
+            group_terms.insert(0, 'time(%ds)' % self._period)
+        statement = 'SELECT %s FROM %s%s' % (
+            ', '.join('%s(%s) AS %s' % (function, _identifier(field), _identifier(alias))
+                      for function, field, alias in selected),
+            self._measurement, self._where(begin, end, filters, metric_types))
+        if group_terms:
+            statement += ' GROUP BY ' + ','.join(group_terms)
+        aliases = [alias for _, _, alias in selected]
+        period = datetime.timedelta(seconds=self._period)
+        rows = []
+        for series in self._query(statement):
+            tags = series.get('tags') or {}
+            for values in self._rows(series):
+                if all(values[alias] is None for alias in aliases):
+                    continue
+                row: dict[str, Any] = {'begin': begin, 'end': end}
+                if base.TIME_GROUPBY in keys:
+                    row['begin'] = _EPOCH + datetime.timedelta(
+                        seconds=values['time'] // _NANOSECONDS)
+                    row['end'] = row['begin'] + period
+                for alias in aliases:
+                    row[alias] = _decimal(values[alias], SUM_DIGITS)
+                for key in keys:
+                    if key != base.TIME_GROUPBY:
+                        row[key] = tags.get(key, '')
+                rows.append(row)
+        rows.sort(key=lambda row: [row['begin'] if key == base.TIME_GROUPBY else row[key]
+                                   for key in keys])
+        results = rows[offset:offset + limit] if paginate else rows
+        return {'total': len(rows), 'results': results}
