@@ -1,5 +1,7 @@
 """oslo.messaging between the API and the processors (topic ``cloudkitty``).
 
+The topic is ``[orchestrator] rpc_topic``, ``cloudkitty`` as upstream.
+
 The API side uses :func:`get_rpc_client`; processors serve the endpoints of
 :mod:`cloudkitty.processor.rpc` with :func:`get_rpc_server`.
 
@@ -13,10 +15,12 @@ exactly the code that processors run.
 from __future__ import annotations
 
 import datetime
+import importlib
 import threading
 from typing import Any
 
 import oslo_messaging
+from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_messaging import opts as messaging_opts
 
@@ -24,7 +28,6 @@ from cloudkitty.common import exception
 
 LOG = logging.getLogger(__name__)
 
-TOPIC = 'cloudkitty'
 RATING_NAMESPACE = 'rating'
 VERSION = '1.0'
 EMBEDDED_URL = 'fake://'
@@ -41,16 +44,32 @@ class ProcessorUnavailable(exception.CloudKittyError):
     code = 503
 
 
+#: Option lists that oslo.messaging reads from any ConfigOpts but registers on
+#: its global CONF only (module, attribute = group name); we have no global CONF.
+_GLOBAL_ONLY_OPTS = (('oslo_messaging._metrics.client', 'oslo_messaging_metrics'),
+                     ('oslo_messaging._tracing.client', 'oslo_messaging_tracing'))
+
+
 def register_opts(conf) -> None:
-    """Register oslo.messaging's options (idempotent)."""
+    """Register every oslo.messaging option on ``conf`` (idempotent)."""
     for group, opts in messaging_opts.list_opts():
         conf.register_opts(opts, group=group)
+    for module_name, group in _GLOBAL_ONLY_OPTS:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        conf.register_opts(getattr(module, group), group=group)
 
 
 def is_embedded(conf) -> bool:
+    """True when no bus is configured: transport_url unset (its built-in
+    ``rabbit://`` default does not count), empty or ``fake://``."""
     register_opts(conf)
     url = conf.transport_url
-    return not url or url.startswith('fake:')
+    if not url or url.startswith('fake:'):
+        return True
+    return conf.get_location('transport_url').location == cfg.Locations.opt_default
 
 
 _transport_lock = threading.Lock()
@@ -78,7 +97,8 @@ def get_transport(conf) -> oslo_messaging.Transport:
 def get_rpc_server(conf, endpoints: list[object],
                    transport: oslo_messaging.Transport | None = None):
     """An RPC server (not started) for the processor endpoints, named after the host."""
-    target = oslo_messaging.Target(topic=TOPIC, server=conf.host, version=VERSION)
+    target = oslo_messaging.Target(topic=conf.orchestrator.rpc_topic, server=conf.host,
+                                   version=VERSION)
     return oslo_messaging.get_rpc_server(transport or get_transport(conf), target,
                                          endpoints, executor='threading')
 
@@ -91,12 +111,13 @@ class RpcClient:
         self.timeout = conf.orchestrator.quote_timeout
         self._rating = oslo_messaging.get_rpc_client(
             transport,
-            oslo_messaging.Target(topic=TOPIC, namespace=RATING_NAMESPACE,
-                                  version=VERSION),
+            oslo_messaging.Target(topic=conf.orchestrator.rpc_topic,
+                                  namespace=RATING_NAMESPACE, version=VERSION),
             timeout=self.timeout,
             transport_options=oslo_messaging.TransportOptions(at_least_once=True))
         self._scope = oslo_messaging.get_rpc_client(
-            transport, oslo_messaging.Target(topic=TOPIC, version=VERSION))
+            transport, oslo_messaging.Target(topic=conf.orchestrator.rpc_topic,
+                                             version=VERSION))
 
     def quote(self, resources: list[dict[str, Any]]) -> str:
         """Price of ``resources`` (``{"service", "desc", "volume"}`` each) as a string.
@@ -165,3 +186,16 @@ def _start_embedded_server(conf, transport) -> None:
         _embedded_servers[id(conf)] = server
     LOG.info('No message bus configured ([DEFAULT] transport_url): this process '
              'serves quotes and scope resets itself')
+
+
+def cleanup(conf) -> None:
+    """Stop the embedded server and close the transport of ``conf`` (shutdown, tests)."""
+    with _transport_lock:
+        server = _embedded_servers.pop(id(conf), None)
+        _clients.pop(id(conf), None)
+        transport = _transports.pop(id(conf), None)
+    if server is not None:
+        server.stop()
+        server.wait()
+    if transport is not None:
+        transport.cleanup()

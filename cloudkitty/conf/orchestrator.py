@@ -25,6 +25,9 @@ ORCHESTRATOR_OPTS = [
     cfg.IntOpt('quote_timeout', default=30, min=1,
                help='Seconds the API waits for a processor to answer a quote '
                     'request before answering 503.'),
+    cfg.StrOpt('rpc_topic', default='cloudkitty',
+               help='RPC topic shared by the API and the processors; change it only '
+                    'to run independent deployments on one message bus.'),
     cfg.IntOpt('reset_lock_timeout', default=60, min=0,
                help='Seconds a scope reset waits for the lock of a scope being '
                     'rated before giving up on that scope.'),

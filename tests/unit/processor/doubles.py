@@ -92,6 +92,7 @@ class Pipeline:
         self.unit_price = decimal.Decimal(unit_price)
         self.failing = set(failing)
         self.reloads: list[tuple[datetime.datetime, str | None]] = []
+        self.quoted: list[DataFrame] = []
         self._tenant = None
 
     def reload(self, start, tenant_id) -> None:
@@ -107,5 +108,6 @@ class Pipeline:
             for metric_type, points in frame.itertypes()})
 
     def quote(self, frame: DataFrame) -> decimal.Decimal:
+        self.quoted.append(frame)
         return sum((point.price for _, point in self.rate(frame).iterpoints()),
                    decimal.Decimal(0))
