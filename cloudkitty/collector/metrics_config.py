@@ -42,18 +42,23 @@ class _Invalid(Exception):
 class ExtraArg:
     """How a collector validates one ``extra_args`` key.
 
-    ``choices`` restricts a string to a set of values; ``default`` is used when
-    the key is absent (``None`` means "not set" and is kept as None).
+    ``choices`` restricts a string to a set of values, ``minimum`` bounds an
+    integer; ``default`` is used when the key is absent (``None`` means "not
+    set" and is kept as None).
     """
 
     default: Any = None
     kind: type = str
     choices: tuple[str, ...] | None = None
     required: bool = False
+    minimum: int | None = None
 
     def validate(self, key_path: str, value: Any) -> Any:
         if self.kind is int and (isinstance(value, bool) or not isinstance(value, int)):
             raise _Invalid(key_path, 'expected an integer, got %r' % (value,))
+        if self.minimum is not None and value < self.minimum:
+            raise _Invalid(key_path, 'expected an integer >= %d, got %r'
+                           % (self.minimum, value))
         if self.kind is bool and not isinstance(value, bool):
             raise _Invalid(key_path, 'expected a boolean, got %r' % (value,))
         if self.kind is str and not isinstance(value, str):

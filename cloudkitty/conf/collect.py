@@ -1,6 +1,8 @@
 """Options of the ``[collect]`` group and of the collector plugins."""
 from oslo_config import cfg
 
+from cloudkitty.common import keystone
+
 COLLECT_OPTS = [
     cfg.StrOpt('collector', default='gnocchi',
                help='Collector plugin (namespace cloudkitty.collector.backends): '
@@ -40,8 +42,37 @@ FILE_OPTS = [
                     're-read when they change.'),
 ]
 
+
+def gnocchi_client_opts() -> list[cfg.Opt]:
+    """How to reach Gnocchi; shared by the Gnocchi collector and fetcher groups."""
+    return [
+        cfg.StrOpt('gnocchi_auth_type', default='keystone', choices=['keystone', 'basic'],
+                   help='Gnocchi authentication: keystone (credentials and endpoint '
+                        'from the keystoneauth options of this group and the catalog) '
+                        'or basic (Gnocchi auth_mode basic, see gnocchi_user and '
+                        'gnocchi_endpoint).'),
+        cfg.StrOpt('gnocchi_user', default='',
+                   help='User name sent to Gnocchi with basic authentication.'),
+        cfg.StrOpt('gnocchi_endpoint', default='',
+                   help='Gnocchi URL (without /v1) used with basic authentication.'),
+        cfg.StrOpt('interface', default='internalURL',
+                   help='Catalog endpoint interface of Gnocchi (keystone '
+                        'authentication).'),
+        cfg.StrOpt('region_name', default='RegionOne',
+                   help='Region of the Gnocchi endpoint in the catalog (keystone '
+                        'authentication).'),
+    ]
+
+
+GNOCCHI_OPTS = gnocchi_client_opts() + [
+    cfg.IntOpt('http_pool_maxsize', default=10, min=1,
+               help='Maximum number of HTTP connections kept open to Gnocchi; the '
+                    'processor queries from several threads.'),
+] + keystone.keystoneauth_opts()
+
 GROUPS = {
     'collect': COLLECT_OPTS,
     'collector_prometheus': PROMETHEUS_OPTS,
     'collector_file': FILE_OPTS,
+    'collector_gnocchi': GNOCCHI_OPTS,
 }
