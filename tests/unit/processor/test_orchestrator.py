@@ -3,22 +3,16 @@ import datetime
 import decimal
 
 import pytest
-import sqlalchemy as sa
 
 from cloudkitty import coordination
 from cloudkitty.common import exception, tz
 from cloudkitty.db import scope_state
-from cloudkitty.processor.orchestrator import Orchestrator, next_period_start
-from cloudkitty.processor.worker import ScopeWorker, SkipFilter
-from cloudkitty.storage.v2.sqlalchemy.models import rated_points
-from cloudkitty.storage.v2.sqlalchemy.storage import SQLAlchemyStorage
+from cloudkitty.processor.orchestrator import next_period_start
+from cloudkitty.processor.worker import SkipFilter
 from tests.unit.processor import doubles
+from tests.unit.processor.harness import MONTH, NOW
 
 HOUR = datetime.timedelta(hours=1)
-MONTH = datetime.datetime(2026, 3, 1)
-#: Five hours and a second into the month: with wait_periods=2 the periods
-#: starting at 00:00 (first, no wait), 01:00, 02:00 and 03:00 are ready.
-NOW = MONTH + 5 * HOUR + datetime.timedelta(seconds=1)
 
 
 @pytest.mark.parametrize('last, now, expected', [
@@ -39,55 +33,6 @@ def test_wait_periods_count_from_the_period_start():
     assert next_period_start(MONTH, MONTH + 2 * HOUR + datetime.timedelta(seconds=1),
                              3600, 1) == MONTH + HOUR
     assert next_period_start(MONTH, MONTH + 2 * HOUR, 3600, 1) is None
-
-
-class Setup:
-    def __init__(self, db, tmp_path, collector=None, pipeline=None, scopes=('a', 'b')):
-        self.db = db
-        self.conf = doubles.make_conf(database__connection=str(db.engine.url))
-        self.collector = collector or doubles.Collector()
-        self.pipeline = pipeline or doubles.Pipeline()
-        self.storage = SQLAlchemyStorage(self.conf, db)
-        self.worker = ScopeWorker(self.conf, self.collector, self.pipeline, self.storage,
-                                  SkipFilter.from_collector(self.conf, self.collector))
-        self.coordinator = coordination.Coordinator('file://%s' % tmp_path)
-        self.orchestrator = Orchestrator(self.conf, db, doubles.Fetcher(scopes),
-                                         self.worker, self.coordinator,
-                                         clock=lambda: NOW)
-
-    def close(self):
-        self.worker.close()
-        self.coordinator.stop()
-
-    def state(self, scope_id):
-        with self.db.session() as session:
-            state = scope_state.get_state(
-                session, scope_state.ScopeKey.from_conf(self.conf, scope_id))
-            return state.last_processed_timestamp if state else None
-
-    def stored(self):
-        """(scope, period start, type) -> (points, total price)."""
-        query = sa.select(rated_points.c.scope, rated_points.c.begin,
-                          rated_points.c.type, sa.func.count(),
-                          sa.func.sum(rated_points.c.price)).group_by(
-            rated_points.c.scope, rated_points.c.begin, rated_points.c.type)
-        with self.db.session() as session:
-            return {(row[0], row[1], row[2]): (row[3], decimal.Decimal(str(row[4])))
-                    for row in session.execute(query)}
-
-
-@pytest.fixture
-def make_setup(sqlite_db, tmp_path):
-    setups = []
-
-    def make(**kwargs):
-        setup = Setup(sqlite_db, tmp_path, **kwargs)
-        setups.append(setup)
-        return setup
-
-    yield make
-    for setup in setups:
-        setup.close()
 
 
 def test_new_scopes_are_rated_from_the_month_start_until_the_wait_window(make_setup):
