@@ -4,6 +4,7 @@ import datetime
 import pytest
 
 from cloudkitty.common import tz
+from tests.fixtures.api import keystone_headers
 
 H = '/v1/rating/module_config/hashmap'
 UNKNOWN = '6b1b8a2c-1111-4a43-9b1d-000000000000'
@@ -458,3 +459,27 @@ def test_service_and_field_delete_cascade(api_client_db):
     assert client.delete(H + '/services/%s' % service_id).status == 204
     assert client.get(H + '/mappings/%s' % on_service['mapping_id']).status == 404
     assert client.get(H + '/mappings/', params={'deleted': True}).json == {'mappings': []}
+
+
+def test_mapping_name_length(api_client, service):
+    assert _fault(api_client.post(H + '/mappings/', json={
+        'service_id': service['service_id'], 'cost': 1, 'name': 'n' * 33}),
+        400).startswith("Invalid input for field/attribute name. Value: '%s'." % ('n' * 33))
+    named = _create_mapping(api_client, service_id=service['service_id'], cost=1,
+                            name='n' * 32)
+    assert named['name'] == 'n' * 32
+
+
+def test_keystone_audit_fields_and_policy(sqlite_db, make_api_client):
+    client = make_api_client(sqlite_db, auth_strategy='keystone')
+    admin = keystone_headers('admin-project', roles='admin', user_id='a1b2c3')
+    member = keystone_headers('project', roles='member', user_id='d4e5f6')
+    assert client.get(H + '/services/', headers=member).status == 403
+    service_id = client.post(H + '/services/', json={'name': 's'},
+                             headers=admin).json['service_id']
+    mapping = client.post(H + '/mappings/', json={'service_id': service_id, 'cost': 1},
+                          headers=admin).json
+    assert mapping['created_by'] == 'a1b2c3'
+    url = H + '/mappings/%s' % mapping['mapping_id']
+    assert client.delete(url, headers=admin).status == 204
+    assert client.get(url, headers=admin).json['deleted_by'] == 'a1b2c3'
