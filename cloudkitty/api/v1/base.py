@@ -35,8 +35,8 @@ from oslo_log import log as logging
 from webob import exc as webob_exc
 from wsme import types as wtypes
 
-from cloudkitty.api import acl
-from cloudkitty.common import exception, policy, tz
+from cloudkitty.api import acl, api_time
+from cloudkitty.common import exception, policy
 
 LOG = logging.getLogger(__name__)
 
@@ -92,15 +92,18 @@ class DatetimeType(wtypes.UserType):
     name = 'datetime'
 
     def frombasetype(self, value):
-        if value is None or isinstance(value, datetime.datetime):
-            return None if value is None else tz.to_naive_utc(value)
-        if not isinstance(value, str):
+        if value is None:
+            return None
+        if isinstance(value, datetime.datetime):
+            parsed = value
+        elif isinstance(value, str):
+            try:
+                parsed = date_parser.parse(value)
+            except (ValueError, OverflowError) as error:
+                raise ValueError(str(error)) from None
+        else:
             raise ValueError('Invalid datetime value: %r' % (value,))
-        try:
-            parsed = date_parser.parse(value)
-        except (ValueError, OverflowError) as error:
-            raise ValueError(str(error)) from None
-        return tz.to_naive_utc(parsed)
+        return api_time.in_supported_range(parsed)
 
     def validate(self, value):
         return self.frombasetype(value)

@@ -10,6 +10,17 @@ from cloudkitty.api import acl
 from cloudkitty.api.v1 import base
 from cloudkitty.db import collector as collector_db
 
+#: Length of the name columns of the legacy tables.
+MAX_NAME_LENGTH = 255
+
+
+def check_names(**values: str | None) -> None:
+    """400 for names the legacy tables cannot hold."""
+    for field, value in values.items():
+        if value is not None and len(value) > MAX_NAME_LENGTH:
+            raise wsme.exc.InvalidInput(field, value[:20] + '...', 'Longer than %d '
+                                        'characters' % MAX_NAME_LENGTH)
+
 
 class ServiceToCollectorMapping(wtypes.Base):
     service = wtypes.text
@@ -51,6 +62,7 @@ class MappingController(rest.RestController):
     def post(self, collector, service):
         """Upsert; answers 200 (not 201), as upstream."""
         acl.enforce('collector:manage_mapping')
+        check_names(collector=collector, service=service)
         with pecan.request.db.session() as session:
             return ServiceToCollectorMapping.from_row(
                 collector_db.set_mapping(session, service, collector))
@@ -80,6 +92,7 @@ class StateController(rest.RestController):
         name = name or (infos.name or None)
         if not name:
             raise wsme.exc.MissingArgument('name')
+        check_names(name=name)
         with pecan.request.db.session() as session:
             enabled = collector_db.set_state(session, name, infos.enabled)
         return CollectorInfos(name=name, enabled=enabled)

@@ -23,6 +23,7 @@ from dateutil import parser as date_parser
 from oslo_log import log as logging
 from webob import exc as webob_exc
 
+from cloudkitty.api import api_time
 from cloudkitty.common import exception, policy, tz
 
 LOG = logging.getLogger(__name__)
@@ -153,13 +154,13 @@ def to_datetime(value: Any) -> datetime.datetime:
     if not isinstance(value, str):
         raise vol.Invalid('expected a datetime string')
     try:
-        parsed = date_parser.isoparse(value.strip())
-    except (ValueError, OverflowError):
         try:
+            parsed = date_parser.isoparse(value.strip())
+        except ValueError:
             parsed = date_parser.parse(value)
-        except (ValueError, OverflowError):
-            raise vol.Invalid('not a valid datetime: %s' % value) from None
-    return tz.to_naive_utc(parsed).replace(microsecond=0)
+        return api_time.in_supported_range(parsed).replace(microsecond=0)
+    except (ValueError, OverflowError):
+        raise vol.Invalid('not a valid datetime: %s' % value) from None
 
 
 def to_int(value: Any) -> int:

@@ -43,20 +43,24 @@ RESET_BODY = {
     vol.Optional('state'): base.to_datetime,
 }
 
+# Column sizes of cloudkitty_storage_states.
+_IDENTIFIER = vol.All(str, vol.Length(min=1, max=256))
+_SHORT = vol.Any(None, vol.All(str, vol.Length(max=40)))
+
 PATCH_BODY = {
-    vol.Required('scope_id'): str,
-    vol.Optional('scope_key'): vol.Any(None, str),
-    vol.Optional('fetcher'): vol.Any(None, str),
-    vol.Optional('collector'): vol.Any(None, str),
+    vol.Required('scope_id'): _IDENTIFIER,
+    vol.Optional('scope_key'): _SHORT,
+    vol.Optional('fetcher'): _SHORT,
+    vol.Optional('collector'): _SHORT,
     vol.Optional('active'): vol.Any(None, base.to_bool),
 }
 
 POST_BODY = {
-    vol.Required('scope_id'): vol.All(str, vol.Length(min=1, max=256)),
+    vol.Required('scope_id'): _IDENTIFIER,
     vol.Required('last_processed_timestamp'): base.to_datetime,
-    vol.Optional('scope_key'): vol.Any(None, vol.All(str, vol.Length(max=40))),
-    vol.Optional('fetcher'): vol.Any(None, vol.All(str, vol.Length(max=40))),
-    vol.Optional('collector'): vol.Any(None, vol.All(str, vol.Length(max=40))),
+    vol.Optional('scope_key'): _SHORT,
+    vol.Optional('fetcher'): _SHORT,
+    vol.Optional('collector'): _SHORT,
     vol.Optional('active'): base.to_bool,
 }
 
