@@ -35,7 +35,7 @@ PROMETHEUS_OPTS = [
 FILE_OPTS = [
     cfg.StrOpt('path', default='/var/lib/cloudkitty/usage',
                help='Usage samples read by the file collector: a JSON Lines file, '
-                    'or a directory whose *.jsonl files are all read. One sample '
+                    'or a directory whose .jsonl files are all read. One sample '
                     'per line: {"metric": <metrics.yml key>, "time": <ISO 8601 or '
                     'epoch seconds>, "value": <number>, "labels": {<scope_key>: '
                     '<scope id>, <groupby and metadata attributes>...}}. Files are '
