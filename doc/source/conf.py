@@ -7,6 +7,7 @@ copyright = '%d, %s' % (datetime.date.today().year, author)
 
 extensions = [
     'oslo_config.sphinxext',
+    'oslo_policy.sphinxext',
 ]
 
 root_doc = 'index'

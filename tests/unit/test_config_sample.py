@@ -1,20 +1,24 @@
-"""The committed ``etc/cloudkitty/cloudkitty.conf.sample`` matches the code.
+"""The generated samples committed under ``etc/cloudkitty/`` match the code.
 
-Only the service's own options are compared: the oslo libraries' sections move
-with their releases, which must not fail our suite. Regenerate with
-``tox -e genconfig`` (or the oslo-config-generator command it runs).
+For ``cloudkitty.conf.sample`` only the service's own options are compared: the
+oslo libraries' sections move with their releases, which must not fail our
+suite. Regenerate with ``tox -e genconfig`` and ``tox -e genpolicy``.
 """
 from __future__ import annotations
 
 import io
 import pathlib
 import re
+import subprocess
+import sys
 
 from oslo_config import cfg, generator
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 GENERATOR_CONFIG = ROOT / 'etc' / 'oslo-config-generator' / 'cloudkitty.conf'
 SAMPLE = ROOT / 'etc' / 'cloudkitty' / 'cloudkitty.conf.sample'
+POLICY_GENERATOR_CONFIG = ROOT / 'etc' / 'oslo-policy-generator' / 'cloudkitty.conf'
+POLICY_SAMPLE = ROOT / 'etc' / 'cloudkitty' / 'policy.yaml.sample'
 OWN_NAMESPACE = 'cloudkitty.common.config'
 
 _GROUP_HEADER = re.compile(r'^\[(?P<group>[^\]]+)\]$', re.MULTILINE)
@@ -56,3 +60,14 @@ def test_committed_sample_lists_every_option_of_the_service():
     assert not stale, (
         '%s is stale in groups %s; regenerate it with "tox -e genconfig"'
         % (SAMPLE.relative_to(ROOT), ', '.join(stale)))
+
+
+def test_committed_policy_sample_lists_every_rule(tmp_path):
+    generated = tmp_path / 'policy.yaml.sample'
+    subprocess.run([pathlib.Path(sys.executable).with_name('oslopolicy-sample-generator'),
+                    '--config-file', POLICY_GENERATOR_CONFIG, '--output-file', generated],
+                   check=True, capture_output=True, cwd=ROOT)
+
+    assert generated.read_text() == POLICY_SAMPLE.read_text(), (
+        '%s is stale; regenerate it with "tox -e genpolicy"'
+        % POLICY_SAMPLE.relative_to(ROOT))
