@@ -12,12 +12,13 @@ Choices worth knowing:
   protocol): the ``influxdb`` package is unmaintained, and the two endpoints
   are all this backend needs. Queries are read in chunked mode, so a server
   ``max-row-limit`` never truncates a result silently.
-* InfluxDB keeps one point per (series, timestamp): two identical points of one
-  frame would overwrite each other. Each point's timestamp is therefore the
-  frame start plus its index in the pushed frame, in nanoseconds. The points
-  of a frame stay distinct and come back in push order; every query works on
-  whole seconds, where the offset is invisible. Pushing the very same point
-  (type, groupby, frame, index) again in a later call replaces it.
+* InfluxDB keeps one point per (series, timestamp): two identical points would
+  overwrite each other. Each point's timestamp is therefore the frame start
+  plus a nanosecond offset, counted on from the last point already stored in
+  that second (one ``LAST`` query per frame and push). Points stay distinct
+  and come back in push order; every query works on whole seconds, where the
+  offset is invisible. (Two processes pushing the very same point into the
+  same frame at the same instant could still collide.)
 * Floats hold about 15 significant digits: stored points are read back
   rounded to :data:`POINT_DIGITS` significant digits (exactly what was
   written when it had no more), sums to :data:`SUM_DIGITS`, which leaves room
@@ -25,9 +26,12 @@ Choices worth knowing:
 * A point without the scope key in its groupby or metadata gets a scope tag
   from ``push(scope_id=...)``, left out of its ``groupby`` key list: it stays
   invisible on read while scope filters, groupbys and deletes see it.
-* Tag values are text: a groupby value comes back as a string, and ``None``
-  or ``""`` (which line protocol cannot carry) as ``None``. Numeric metadata
-  is stored as float fields, booleans as booleans, anything else as text.
+* Tags hold text without line breaks or a trailing backslash (line protocol
+  cannot carry them), fields hold strings, booleans and floats. A value that
+  does not survive that (a non-string groupby value, a multi-line one, a
+  nested metadata value...) is stored in the best form for filtering and
+  grouping, and also exactly, as JSON, in the ``__ck_values`` field, which
+  wins on read.
 * Filters compare ``"k"='v'`` (``"k"=v`` for numbers), on tags and fields
   alike; a list of values is ORed.
 """
@@ -46,7 +50,8 @@ from oslo_log import log as logging
 
 from cloudkitty.common import exception
 from cloudkitty.dataframe import DataFrame, DataPoint
-from cloudkitty.storage import base
+from cloudkitty.db.engine import Database
+from cloudkitty.storage import base, v1_compat
 
 LOG = logging.getLogger(__name__)
 
@@ -59,9 +64,12 @@ POINT_DIGITS = 15
 SUM_DIGITS = 12
 DEFAULT_CUSTOM_FIELDS = 'SUM(qty) AS qty, SUM(price) AS rate'
 PERIOD_FIELD = '__ck_collect_period'
+EXACT_VALUES_FIELD = '__ck_values'
 #: Field names of the layout; a metadata key with one of these names is not stored.
 _LAYOUT_FIELDS = frozenset({'qty', 'price', 'unit', 'description', 'groupby', 'metadata',
-                            PERIOD_FIELD, 'time'})
+                            PERIOD_FIELD, EXACT_VALUES_FIELD, 'time'})
+#: Integers beyond this lose digits as floats.
+_EXACT_FLOAT_INTEGER = 2 ** 53
 _NANOSECONDS = 10 ** 9
 _EPOCH = datetime.datetime(1970, 1, 1)
 
@@ -122,15 +130,21 @@ def parse_custom_fields(custom_fields: str | None) -> list[tuple[str, str, str]]
 
 # --- InfluxQL and line protocol text -------------------------------------------
 
+def _quoted(text: str, quote: str) -> str:
+    """``text`` as an InfluxQL string or identifier (its scanner knows ``\\n``)."""
+    return quote + (text.replace('\\', '\\\\').replace(quote, '\\' + quote)
+                    .replace('\n', '\\n')) + quote
+
+
 def _identifier(name: str) -> str:
-    return '"%s"' % name.replace('\\', '\\\\').replace('"', '\\"')
+    return _quoted(name, '"')
 
 
 def _literal(value: Any) -> str:
     """A filter value: numbers unquoted, anything else a quoted string."""
     if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
         return repr(float(value)) if not isinstance(value, int) else str(value)
-    return "'%s'" % str(value).replace('\\', '\\\\').replace("'", "\\'")
+    return _quoted(str(value), "'")
 
 
 def _seconds(moment: datetime.datetime) -> int:
@@ -147,30 +161,50 @@ def _time_condition(begin: datetime.datetime | None,
     return conditions
 
 
+def _tag_value(value: Any) -> str:
+    """The text a tag can hold for ``value``: no line break, no trailing backslash."""
+    text = value if isinstance(value, str) else str(value)
+    if '\n' in text or '\r' in text or text.endswith('\\'):
+        text = text.replace('\r', ' ').replace('\n', ' ').rstrip('\\')
+    return text
+
+
 def _any_of(key: str, values: Iterable[Any]) -> str:
-    return '(%s)' % ' OR '.join('%s=%s' % (_identifier(key), _literal(value))
-                                for value in values)
+    """``"k"=v OR ...``; a value a tag cannot hold also matches its tag form."""
+    terms = []
+    for value in values:
+        terms.append('%s=%s' % (_identifier(key), _literal(value)))
+        if isinstance(value, str) and _tag_value(value) != value:
+            terms.append('%s=%s' % (_identifier(key), _literal(_tag_value(value))))
+    return '(%s)' % ' OR '.join(terms)
 
 
-_TAG_ESCAPES = str.maketrans({',': r'\,', '=': r'\=', ' ': r'\ ', '\n': r'\n'})
+_LINE_ESCAPES = str.maketrans({',': r'\,', '=': r'\=', ' ': r'\ '})
 
 
-def _tag_text(value: Any) -> str:
-    return str(value).translate(_TAG_ESCAPES)
+def _escaped(text: str) -> str:
+    """A tag key, tag value or field key escaped for line protocol."""
+    return text.translate(_LINE_ESCAPES)
 
 
-def _field_text(value: Any) -> str | None:
-    """A field value in line protocol, None when it cannot be stored."""
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    if isinstance(value, (int, float, decimal.Decimal)):
-        number = float(value)
-        return repr(number) if math.isfinite(number) else None
+def _string_field(text: str) -> str:
+    return '"%s"' % text.replace('\\', '\\\\').replace('"', '\\"')
+
+
+def _field(value: Any) -> tuple[str | None, bool]:
+    """(line protocol text or None to store nothing, whether it reads back exactly)."""
     if value is None:
-        return None
-    if not isinstance(value, str):
-        value = json.dumps(value, sort_keys=True, default=str)
-    return '"%s"' % value.replace('\\', '\\\\').replace('"', '\\"')
+        return None, True
+    if isinstance(value, str):
+        return _string_field(value), True
+    if isinstance(value, bool):
+        return ('true' if value else 'false'), True
+    if isinstance(value, (int, float)):
+        number = float(value)
+        if not math.isfinite(number):
+            return None, False
+        return repr(number), not isinstance(value, int) or abs(value) < _EXACT_FLOAT_INTEGER
+    return _string_field(json.dumps(value, sort_keys=True, default=str)), False
 
 
 def _decimal(value: Any, digits: int) -> Any:
@@ -183,15 +217,20 @@ def _decimal(value: Any, digits: int) -> Any:
     return decimal.Decimal(int(result)) if result == result.to_integral_value() else result
 
 
-def _keys(joined: str | None) -> list[str]:
-    return joined.split('|') if joined else []
+def _attributes(row: dict[str, Any], kind: str,
+                exact: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The ``groupby`` or ``metadata`` dict of a stored point, exact values first."""
+    exact_values = exact.get(kind, {})
+    return {key: exact_values[key] if key in exact_values else row.get(key)
+            for key in (row[kind].split('|') if row[kind] else ())}
 
 
 class InfluxStorage(base.BaseStorage):
     """Rated points in InfluxDB 1.x through InfluxQL (see the module docstring)."""
 
-    def __init__(self, conf, db=None):
+    def __init__(self, conf, db: Database | None = None):
         super().__init__(conf, db)
+        self._db = db
         options = conf.storage_influxdb
         if options.version != 1:
             raise exception.ConfigurationError(
@@ -253,7 +292,7 @@ class InfluxStorage(base.BaseStorage):
     def _rows(series: dict[str, Any]) -> Iterator[dict[str, Any]]:
         columns = series['columns']
         for values in series.get('values', ()):
-            yield dict(zip(columns, values))
+            yield dict(zip(columns, values, strict=True))
 
     # --- schema --------------------------------------------------------------
 
@@ -278,37 +317,63 @@ class InfluxStorage(base.BaseStorage):
 
     def _line(self, metric_type: str, point: DataPoint, timestamp: int, period: int,
               scope_id: str | None) -> str:
-        tags = {key: value for key, value in point.groupby.items()
-                if value is not None and value != '' and key != 'time'}
+        exact: dict[str, dict[str, Any]] = {}
+        tags = {}
+        for key, value in point.groupby.items():
+            text = '' if value is None else _tag_value(value)
+            if text and key != 'time':
+                tags[key] = text
+            if value is not None and (not text or text != value):
+                exact.setdefault('groupby', {})[key] = value
         if (scope_id is not None and self._scope_key not in point.groupby
                 and self._scope_key not in point.metadata):
-            tags[self._scope_key] = scope_id
+            tags[self._scope_key] = _tag_value(scope_id)
         tags['type'] = metric_type
         fields = {'qty': repr(float(point.qty)), 'price': repr(float(point.price)),
-                  'unit': _field_text(point.unit),
-                  'groupby': _field_text('|'.join(point.groupby)),
-                  'metadata': _field_text('|'.join(point.metadata)),
+                  'unit': _string_field(point.unit),
+                  'groupby': _string_field('|'.join(point.groupby)),
+                  'metadata': _string_field('|'.join(point.metadata)),
                   PERIOD_FIELD: '%di' % period}
         if point.description is not None:
-            fields['description'] = _field_text(point.description)
+            fields['description'] = _string_field(point.description)
         for key, value in point.metadata.items():
-            if key not in _LAYOUT_FIELDS:
-                text = _field_text(value)
-                if text is not None:
-                    fields[key] = text
+            text, is_exact = _field(value)
+            if key in _LAYOUT_FIELDS:
+                is_exact = False
+            elif text is not None:
+                fields[_escaped(key)] = text
+            if not is_exact:
+                exact.setdefault('metadata', {})[key] = value
+        if exact:
+            fields[EXACT_VALUES_FIELD] = _string_field(json.dumps(exact, default=str))
         return '%s,%s %s %d' % (
             MEASUREMENT,
-            ','.join('%s=%s' % (_tag_text(key), _tag_text(tags[key])) for key in sorted(tags)),
-            ','.join('%s=%s' % (_tag_text(key), text) for key, text in fields.items()),
+            ','.join('%s=%s' % (_escaped(key), _escaped(tags[key])) for key in sorted(tags)),
+            ','.join('%s=%s' % item for item in fields.items()),
             timestamp)
+
+    def _next_offset(self, start: int) -> int:
+        """The nanosecond offset after the last point stored in second ``start``."""
+        for series in self._query('SELECT LAST("qty") FROM %s WHERE time >= %ds AND '
+                                  'time < %ds' % (self._measurement, start, start + 1)):
+            for row in self._rows(series):
+                return row['time'] - start * _NANOSECONDS + 1
+        return 0
 
     def _lines(self, dataframes: Iterable[DataFrame],
                scope_id: str | None) -> Iterator[str]:
+        next_offsets: dict[int, int] = {}
         for frame in dataframes:
-            start = _seconds(frame.start) * _NANOSECONDS
-            period = _seconds(frame.end) - _seconds(frame.start)
-            for index, (metric_type, point) in enumerate(frame.iterpoints()):
-                yield self._line(metric_type, point, start + index, period, scope_id)
+            start = _seconds(frame.start)
+            period = _seconds(frame.end) - start
+            offset = next_offsets.get(start)
+            if offset is None:
+                offset = self._next_offset(start)
+            for metric_type, point in frame.iterpoints():
+                yield self._line(metric_type, point, start * _NANOSECONDS + offset, period,
+                                 scope_id)
+                offset += 1
+            next_offsets[start] = offset
 
     def push(self, dataframes: Iterable[DataFrame], scope_id: str | None = None) -> None:
         """Write every point, :data:`WRITE_BATCH_SIZE` points per request."""
@@ -393,31 +458,60 @@ class InfluxStorage(base.BaseStorage):
                  metric_types: str | list[str] | None = None,
                  offset: int = 0, limit: int = 1000,
                  paginate: bool = True) -> dict[str, Any]:
+        """Points in (frame start, type, push) order, like every backend.
+
+        InfluxDB orders by time only, and all types of a frame share its start
+        second. So the matching points are first counted per (second, type)
+        cell; the page is then read as a ``LIMIT/OFFSET`` slice of each cell
+        it overlaps, all statements in one request.
+        """
         begin, end = base.default_window(begin, end)
         where = self._where(begin, end, filters, metric_types)
-        total = sum(row['count'] for series in self._query(
-            'SELECT COUNT("qty") FROM %s%s' % (self._measurement, where))
+        cells = sorted(
+            (row['time'], (series.get('tags') or {}).get('type', ''), row['count'])
+            for series in self._query('SELECT COUNT("qty") FROM %s%s GROUP BY time(1s),'
+                                      '"type" fill(none)' % (self._measurement, where))
             for row in self._rows(series))
+        total = sum(count for _, _, count in cells)
+        if not paginate:
+            statements = ['SELECT * FROM %s%s' % (self._measurement, where)]
+        else:
+            statements = list(self._page_statements(where, cells, offset, limit))
+        if not statements:
+            return {'total': total, 'dataframes': []}
+        rows = [row for series in self._query(';'.join(statements))
+                for row in self._rows(series)]
+        rows.sort(key=lambda row: (row['time'] // _NANOSECONDS, row['type'], row['time']))
         frames: dict[tuple[datetime.datetime, datetime.datetime], DataFrame] = {}
-        if not total:
-            return {'total': 0, 'dataframes': []}
-        statement = 'SELECT * FROM %s%s' % (self._measurement, where)
-        if paginate:
-            statement += ' LIMIT %d OFFSET %d' % (limit, offset)
-        for series in self._query(statement):
-            for row in self._rows(series):
-                start = _EPOCH + datetime.timedelta(seconds=row['time'] // _NANOSECONDS)
-                stop = start + datetime.timedelta(seconds=row[PERIOD_FIELD])
-                frame = frames.get((start, stop))
-                if frame is None:
-                    frame = frames[(start, stop)] = DataFrame(start, stop)
-                frame.add_point(DataPoint(
-                    row['unit'], _decimal(row['qty'], POINT_DIGITS),
-                    _decimal(row['price'], POINT_DIGITS),
-                    {key: row.get(key) for key in _keys(row['groupby'])},
-                    {key: row.get(key) for key in _keys(row['metadata'])},
-                    row.get('description')), row['type'])
+        for row in rows:
+            start = _EPOCH + datetime.timedelta(seconds=row['time'] // _NANOSECONDS)
+            stop = start + datetime.timedelta(seconds=row[PERIOD_FIELD])
+            frame = frames.get((start, stop))
+            if frame is None:
+                frame = frames[(start, stop)] = DataFrame(start, stop)
+            exact = json.loads(row.get(EXACT_VALUES_FIELD) or '{}')
+            frame.add_point(DataPoint(
+                row['unit'], _decimal(row['qty'], POINT_DIGITS),
+                _decimal(row['price'], POINT_DIGITS),
+                _attributes(row, 'groupby', exact), _attributes(row, 'metadata', exact),
+                row.get('description')), row['type'])
         return {'total': total, 'dataframes': list(frames.values())}
+
+    def _page_statements(self, where: str, cells: list[tuple[int, str, int]],
+                         offset: int, limit: int) -> Iterator[str]:
+        """One ``SELECT`` per (second, type) cell overlapping [offset, offset+limit)."""
+        position, stop = 0, offset + limit
+        for second_ns, metric_type, count in cells:
+            if position >= stop:
+                return
+            if position + count > offset:
+                skip = max(offset - position, 0)
+                take = min(stop, position + count) - position - skip
+                second = second_ns // _NANOSECONDS
+                yield 'SELECT * FROM %s%s AND time >= %ds AND time < %ds AND %s LIMIT %d ' \
+                      'OFFSET %d' % (self._measurement, where, second, second + 1,
+                                     _any_of('type', [metric_type]), take, skip)
+            position += count
 
     def total(self, groupby: list[str] | None = None,
               begin: datetime.datetime | None = None,
@@ -467,3 +561,9 @@ class InfluxStorage(base.BaseStorage):
                                    for key in keys])
         results = rows[offset:offset + limit] if paginate else rows
         return {'total': len(rows), 'results': results}
+
+    def get_tenants(self) -> list[str]:
+        """Every scope identifier of the state table (the v1 tenants, §1.6)."""
+        if self._db is None:
+            self._db = Database.from_conf(self.conf)
+        return v1_compat.scope_identifiers(self._db)

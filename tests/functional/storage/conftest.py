@@ -1,6 +1,7 @@
 """Storage backends under test: one fixture builds them all.
 
-Each backend parameter is ``(backend name, database backend)``. The shared
+Each backend parameter is ``(backend name, database backend)``; for InfluxDB
+the database is the SQL one holding the scope states, as in a deployment. The shared
 contract tests in this directory take ``storage`` (every backend) or
 ``v2_storage`` (the backends with the full v2 semantics); a new backend (for
 example InfluxDB) is added by one entry in :data:`BACKENDS` and one branch in
@@ -9,6 +10,7 @@ example InfluxDB) is added by one entry in :data:`BACKENDS` and one branch in
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 
 import pytest
 
@@ -16,10 +18,11 @@ from cloudkitty import service
 from cloudkitty.db.engine import Database
 from cloudkitty.storage import get_storage
 from cloudkitty.storage.base import BaseStorage
+from cloudkitty.storage.v2 import influx
 from tests.fixtures.database import _database_for
 
 V2_BACKENDS = [('sqlalchemy', 'sqlite'), ('sqlalchemy', 'postgresql'),
-               ('sqlalchemy', 'mysql')]
+               ('sqlalchemy', 'mysql'), ('influxdb', 'sqlite')]
 V1_BACKENDS = [('v1-sqlalchemy', 'sqlite'), ('v1-sqlalchemy', 'postgresql'),
                ('v1-sqlalchemy', 'mysql')]
 BACKENDS = V2_BACKENDS + V1_BACKENDS
@@ -37,17 +40,35 @@ class StorageUnderTest:
     name: str
     db: Database | None
     conf: object
+    significant_digits: int | None = None
+    """None: amounts are exact Decimals; else floats read back to that many digits."""
 
     @property
     def is_v1(self) -> bool:
         """v1 semantics: merged desc, no delete, only scope/type filters."""
         return self.name.startswith('v1-')
 
+    @property
+    def is_transactional(self) -> bool:
+        """Whether commit_period hands its open SQL session to ``advance``."""
+        return self.name != 'influxdb'
+
+    def amount(self, value: Decimal) -> Decimal:
+        """``value`` as precise as the backend keeps amounts (itself when exact).
+
+        Compare ``amount(stored) == amount(expected)`` where an amount has
+        more significant digits than a float holds (§3.5).
+        """
+        if self.significant_digits is None:
+            return value
+        return Decimal(format(value, '.%de' % (self.significant_digits - 1)))
+
 
 def _build_storage(request, name: str, database: str | None,
                    migrated_databases) -> StorageUnderTest:
     conf = service.prepare_service([], setup_logging=False)
     db = _database_for(database, migrated_databases) if database else None
+    significant_digits = None
     if db is not None:
         conf.set_override('connection', db.engine.url.render_as_string(
             hide_password=False), group='database')
@@ -56,9 +77,16 @@ def _build_storage(request, name: str, database: str | None,
         conf.set_override('backend', name[len('v1-'):], group='storage')
     else:
         conf.set_override('backend', name, group='storage')
+    if name == 'influxdb':
+        server = request.getfixturevalue('influxdb_server')
+        conf.set_override('host', server.host, group='storage_influxdb')
+        conf.set_override('port', server.port, group='storage_influxdb')
+        conf.set_override('database', request.getfixturevalue('influxdb_database'),
+                          group='storage_influxdb')
+        significant_digits = influx.SUM_DIGITS
     storage = get_storage(conf, db=db)
     storage.init()
-    return StorageUnderTest(storage, name, db, conf)
+    return StorageUnderTest(storage, name, db, conf, significant_digits)
 
 
 @pytest.fixture(params=BACKENDS, ids=_param_id)
