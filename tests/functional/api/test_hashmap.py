@@ -468,6 +468,11 @@ def test_mapping_name_length(api_client, service):
     named = _create_mapping(api_client, service_id=service['service_id'], cost=1,
                             name='n' * 32)
     assert named['name'] == 'n' * 32
+    assert _fault(api_client.post(H + '/services/', json={'name': 's' * 256}),
+                  400).startswith('Invalid input for field/attribute name.')
+    assert _fault(api_client.post(H + '/mappings/', json={
+        'service_id': service['service_id'], 'cost': 1, 'description': 'd' * 257}),
+        400).startswith('Invalid input for field/attribute description.')
 
 
 def test_keystone_audit_fields_and_policy(sqlite_db, make_api_client):

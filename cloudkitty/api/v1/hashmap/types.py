@@ -12,7 +12,10 @@ from cloudkitty.api.v1 import base
 from cloudkitty.db import hashmap
 
 MAP_TYPE = wtypes.Enum(wtypes.text, *hashmap.MAP_TYPES)
+# Column sizes (contract §7.4): longer input is a 400, not a database error.
 RULE_NAME = wtypes.StringType(max_length=32)
+TEXT_255 = wtypes.StringType(max_length=255)
+DESCRIPTION = wtypes.StringType(max_length=256)
 
 
 class UuidType(wtypes.UserType):
@@ -74,7 +77,7 @@ def sent_attributes(obj: wtypes.Base, renames: dict[str, str]) -> dict[str, Any]
 
 class Service(wtypes.Base):
     service_id = Uuid
-    name = wtypes.wsattr(wtypes.text, mandatory=True)
+    name = wtypes.wsattr(TEXT_255, mandatory=True)
 
     @classmethod
     def from_record(cls, record: hashmap.Service) -> Service:
@@ -87,7 +90,7 @@ class ServiceCollection(wtypes.Base):
 
 class Field(wtypes.Base):
     field_id = Uuid
-    name = wtypes.wsattr(wtypes.text, mandatory=True)
+    name = wtypes.wsattr(TEXT_255, mandatory=True)
     service_id = wtypes.wsattr(Uuid, mandatory=True)
 
     @classmethod
@@ -102,7 +105,7 @@ class FieldCollection(wtypes.Base):
 
 class Group(wtypes.Base):
     group_id = Uuid
-    name = wtypes.wsattr(wtypes.text, mandatory=True)
+    name = wtypes.wsattr(TEXT_255, mandatory=True)
 
     @classmethod
     def from_record(cls, record: hashmap.Group) -> Group:
@@ -117,18 +120,18 @@ class Mapping(wtypes.Base):
     """A mapping; every attribute is emitted, unset ones as ``null``."""
 
     mapping_id = Uuid
-    value = wtypes.text
+    value = TEXT_255
     type = MAP_TYPE
     cost = wtypes.wsattr(base.Decimal, mandatory=True)
     service_id = Uuid
     field_id = Uuid
     group_id = Uuid
-    tenant_id = wtypes.text
+    tenant_id = TEXT_255
     created_at = base.Datetime
     start = base.Datetime
     end = EndDatetime
     name = RULE_NAME
-    description = wtypes.text
+    description = DESCRIPTION
     deleted = base.Datetime
     created_by = wtypes.text
     updated_by = wtypes.text
@@ -162,7 +165,7 @@ class Threshold(wtypes.Base):
     service_id = Uuid
     field_id = Uuid
     group_id = Uuid
-    tenant_id = wtypes.text
+    tenant_id = TEXT_255
 
     @classmethod
     def from_record(cls, record: hashmap.Threshold) -> Threshold:

@@ -13,21 +13,21 @@ from pecan import rest
 from wsme import types as wtypes
 
 from cloudkitty.api.v1 import base
-from cloudkitty.api.v1.hashmap.types import EndDatetime, Uuid, given, require, sent_attributes
+from cloudkitty.api.v1.hashmap import types as rule_types  # shared volatile-rule types
 from cloudkitty.common import context
 from cloudkitty.db import pyscripts, volatile_rules
 from cloudkitty.rating.pyscripts import codec
 
 
 class Script(wtypes.Base):
-    script_id = Uuid
-    name = wtypes.wsattr(wtypes.text, mandatory=True)
+    script_id = rule_types.Uuid
+    name = wtypes.wsattr(rule_types.TEXT_255, mandatory=True)
     data = wtypes.text
     checksum = wtypes.text
     created_at = base.Datetime
     start = base.Datetime
-    end = EndDatetime
-    description = wtypes.text
+    end = rule_types.EndDatetime
+    description = rule_types.DESCRIPTION
     deleted = base.Datetime
     created_by = wtypes.text
     updated_by = wtypes.text
@@ -59,7 +59,7 @@ def _audit_user() -> str:
 
 def _encoded_update(script: Script) -> dict[str, Any]:
     """The sent attributes, with the source encoded and its checksum computed."""
-    body = sent_attributes(script, {})
+    body = rule_types.sent_attributes(script, {})
     body.pop('checksum', None)
     if body.get('data') is not None:
         source = body['data']
@@ -90,20 +90,21 @@ class ScriptsController(rest.RestController):
     @base.wsexpose(Script, bool, body=Script, status_code=201)
     def post(self, force=False, script_data=None):
         # Upstream answers 500 without data (contract §12.7): it is the client's mistake.
-        require(script_data, 'name', 'data')
+        rule_types.require(script_data, 'name', 'data')
         source = script_data.data
         record = _rules().create_script(
             name=script_data.name, data=codec.compress(source),
-            checksum=codec.checksum(source), start=given(script_data.start),
-            end=given(script_data.end), description=given(script_data.description),
+            checksum=codec.checksum(source), start=rule_types.given(script_data.start),
+            end=rule_types.given(script_data.end),
+            description=rule_types.given(script_data.description),
             force=bool(force), user=_audit_user())
         return base.created(Script.from_record(record), record.script_id)
 
     @base.wsexpose(Script, wtypes.text, body=Script, status_code=201)
     def put(self, script_id=None, script_data=None):
         """Update; answers 201 with the script and upstream's doubled-id ``Location``."""
-        require(script_data, 'name')
-        script_id = script_id or given(script_data.script_id)
+        rule_types.require(script_data, 'name')
+        script_id = script_id or rule_types.given(script_data.script_id)
         if not script_id:
             raise wsme.exc.MissingArgument('script_id')
         record = _rules().update_script(script_id, _encoded_update(script_data),
