@@ -3,8 +3,15 @@
 from oslo_db import options as db_options
 from oslo_middleware import cors
 
-from cloudkitty.conf import (collect, default, fetcher, orchestrator, rating, storage,
-                             storage_influxdb)
+from cloudkitty.conf import (
+    collect,
+    default,
+    fetcher,
+    orchestrator,
+    rating,
+    storage,
+    storage_influxdb,
+)
 
 _OPTION_MODULES = (default, collect, fetcher, orchestrator, storage, storage_influxdb, rating)
 
