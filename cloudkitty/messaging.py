@@ -72,6 +72,17 @@ def is_embedded(conf) -> bool:
     return conf.get_location('transport_url').location == cfg.Locations.opt_default
 
 
+def check_transport_url(conf) -> None:
+    """Fail with a clear message on an unusable transport_url, connecting nowhere."""
+    if is_embedded(conf):
+        return
+    try:
+        oslo_messaging.TransportURL.parse(conf, conf.transport_url)
+    except (oslo_messaging.InvalidTransportURL, ValueError) as error:
+        raise exception.ConfigurationError(
+            reason='[DEFAULT] transport_url cannot be used: %s' % error) from None
+
+
 _transport_lock = threading.Lock()
 _transports: dict[int, oslo_messaging.Transport] = {}
 _embedded_servers: dict[int, Any] = {}

@@ -83,8 +83,7 @@ def validate(conf) -> None:
     components = build_components(conf)
     try:
         SkipFilter.from_collector(conf, components.collector)
-        if not messaging.is_embedded(conf):
-            messaging.get_transport(conf)
+        messaging.check_transport_url(conf)
     finally:
         components.db.dispose()
     if not (conf.orchestrator.max_workers or conf.orchestrator.max_workers_reprocessing):
