@@ -178,7 +178,7 @@ def test_unknown_collector_names_the_option(tmp_path):
         metrics_config.load_metrics_config(path, 'gnocchix')
     assert str(caught.value) == (
         'Invalid configuration: [collect] collector = gnocchix is not a known collector '
-        '(available: file, prometheus)')
+        '(available: file, gnocchi, prometheus)')
 
 
 @pytest.mark.parametrize('path, collector, scope_key', [
