@@ -6,12 +6,17 @@ rates the points of one metric type.
 
 Speed comes from one observation: everything in §3.3 except the service
 thresholds depends only on the values of the service's fields in the point's
-description, not on the quantity. For each distinct tuple of field values
-the per-group coefficients (``rate * flat`` after mappings and field
-thresholds) are computed once per period and cached; a point then costs a
-dictionary lookup and one multiply-add per group. The Decimal operations are
-the same, in the same order, as in the step-by-step algorithm, so results are
-identical to the last digit.
+description, not on the quantity. So, once per period:
+
+* each group's coefficient (``rate * flat`` after its mappings and field
+  thresholds) is memoized on the values of the fields that group uses;
+* a point's *plan* (the coefficients of the groups it touches, in the order it
+  first touches them) is cached on the tuple of all field values.
+
+A point then costs a key built in C, one dictionary lookup and a multiply-add
+per group. The Decimal operations are the same, in the same order, as in the
+step-by-step algorithm, so results are identical to the last digit (the unit
+tests check this against a literal implementation).
 """
 from __future__ import annotations
 
@@ -35,8 +40,9 @@ ONE = decimal.Decimal(1)
 #: Level of the "no threshold yet" accumulator: any real level replaces it.
 NO_LEVEL = decimal.Decimal(-1)
 
-#: Distinct field-value tuples cached per metric type and period; past this
-#: (e.g. a field holding a unique resource id) plans are computed uncached.
+#: Entries per cache (plans of a metric type, coefficients of a group) in one
+#: period; past this (e.g. a field holding a unique resource id) results are
+#: computed without being cached.
 MAX_CACHED_PLANS = 100_000
 
 _MISSING = object()
@@ -323,7 +329,7 @@ class ServiceRater:
                                                    reverse=True)),
                                min(levels))
             for group, levels in rules.thresholds.items() if levels)
-        #: Plans by raw field values (str or absent only, see _plan_for).
+        #: Plans by raw field values: strings or absent only (see _plan_for_key).
         self._plans: dict[Any, Any] = {}
         #: Plans for values of other types, by type-qualified values.
         self._typed_plans: dict[tuple, Any] = {}
