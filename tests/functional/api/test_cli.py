@@ -1,4 +1,4 @@
-"""python-cloudkittyclient 6.2.0 (``openstack rating ...``) against a live server (§9).
+"""python-cloudkittyclient 6.2.0 (standalone ``cloudkitty``) against a live server (§9).
 
 Covers the commands served by the framework routes (modules, scopes,
 collector, info, summary, reprocessing, v1 reports); the hashmap/pyscripts
@@ -12,12 +12,13 @@ import subprocess
 import sys
 import urllib.request
 
-OPENSTACK = os.path.join(os.path.dirname(sys.executable), 'openstack')
+# The standalone client: the same commands as "openstack rating", faster to start.
+CLOUDKITTY = os.path.join(os.path.dirname(sys.executable), 'cloudkitty')
 
 
 def _cli(server, *args: str, api_version: str = '2') -> str:
-    command = [OPENSTACK, '--os-auth-type', 'none', '--os-endpoint', server.url,
-               '--rating-api-version', api_version, 'rating', *args]
+    command = [CLOUDKITTY, '--os-auth-type', 'none', '--os-endpoint', server.url,
+               '--os-rating-api-version', api_version, *args]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120,
                             check=False)
     assert result.returncode == 0, result.stderr
