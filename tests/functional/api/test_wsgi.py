@@ -28,4 +28,4 @@ def test_application_reads_the_config_files_from_the_environment(sqlite_db, tmp_
         [sys.executable, '-c', PROBE], capture_output=True, text=True, timeout=120,
         env=dict(os.environ, CLOUDKITTY_CONFIG_FILES=str(config)))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ['200', 'req-', 'instance']
+    assert result.stdout.splitlines()[-1].split() == ['200', 'req-', 'instance']
