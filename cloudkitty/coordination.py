@@ -12,6 +12,7 @@ import contextlib
 import datetime
 import hashlib
 import os
+import threading
 import time
 import urllib.parse
 import uuid
@@ -67,6 +68,8 @@ class Coordinator:
         self.reconnect_delay = reconnect_delay
         self._driver: coordination.CoordinationDriver | None = None
         self._next_attempt = 0.0
+        # The orchestrator and RPC threads of a process share the member.
+        self._connection_lock = threading.Lock()
 
     def start(self) -> bool:
         """Connect if not connected; False (logged) when the backend is unreachable.
@@ -75,23 +78,25 @@ class Coordinator:
         some drivers take a minute to give up, which must not be paid for
         every scope of a pass.
         """
-        if self._driver is not None:
+        with self._connection_lock:
+            if self._driver is not None:
+                return True
+            if time.monotonic() < self._next_attempt:
+                return False
+            try:
+                driver = coordination.get_coordinator(self.url, self.member_id)
+                driver.start(start_heart=True)
+            except coordination.ToozError as error:
+                self._next_attempt = time.monotonic() + self.reconnect_delay
+                LOG.error('Coordination backend unreachable, skipping work for %d s: %s',
+                          self.reconnect_delay, error)
+                return False
+            self._driver = driver
             return True
-        if time.monotonic() < self._next_attempt:
-            return False
-        try:
-            driver = coordination.get_coordinator(self.url, self.member_id)
-            driver.start(start_heart=True)
-        except coordination.ToozError as error:
-            self._next_attempt = time.monotonic() + self.reconnect_delay
-            LOG.error('Coordination backend unreachable, skipping work for %d s: %s',
-                      self.reconnect_delay, error)
-            return False
-        self._driver = driver
-        return True
 
     def stop(self) -> None:
-        driver, self._driver = self._driver, None
+        with self._connection_lock:
+            driver, self._driver = self._driver, None
         if driver is None:
             return
         try:
@@ -109,8 +114,11 @@ class Coordinator:
         if not self.start():
             yield False
             return
-        assert self._driver is not None
-        lock = self._driver.get_lock(name.encode('utf-8'))
+        driver = self._driver
+        if driver is None:  # stopped by another thread meanwhile
+            yield False
+            return
+        lock = driver.get_lock(name.encode('utf-8'))
         try:
             acquired = lock.acquire(blocking=timeout if timeout else False)
         except coordination.ToozError as error:

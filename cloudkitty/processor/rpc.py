@@ -12,11 +12,12 @@ from typing import Any
 import oslo_messaging
 from oslo_log import log as logging
 
-from cloudkitty import coordination, messaging
+from cloudkitty import coordination, messaging, storage
 from cloudkitty.common import exception, tz
 from cloudkitty.dataframe import DataFrame, DataPoint, parse_datetime
 from cloudkitty.db import scope_state
 from cloudkitty.db.engine import Database
+from cloudkitty.rating.pipeline import RatingPipeline
 
 LOG = logging.getLogger(__name__)
 
@@ -129,14 +130,12 @@ class ScopeEndpoint:
 def build_endpoints(conf, db: Database, storage,
                     coordinator: coordination.Coordinator) -> list[object]:
     """The endpoints of a processor; quotes get a pipeline of their own."""
-    from cloudkitty.rating.pipeline import RatingPipeline
     return [RatingEndpoint(conf, RatingPipeline(conf, db)),
             ScopeEndpoint(conf, db, storage, coordinator)]
 
 
 def build_local_endpoints(conf) -> list[object]:
     """Endpoints built from configuration alone (the API's embedded mode)."""
-    from cloudkitty import storage
     db = Database.from_conf(conf)
     return build_endpoints(conf, db, storage.get_storage(conf, db),
                            coordination.from_conf(conf))

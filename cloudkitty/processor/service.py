@@ -33,6 +33,7 @@ from cloudkitty.processor import rpc
 from cloudkitty.processor.orchestrator import Orchestrator
 from cloudkitty.processor.reprocessor import Reprocessor
 from cloudkitty.processor.worker import ScopeWorker, SkipFilter
+from cloudkitty.rating.pipeline import RatingPipeline
 
 LOG = logging.getLogger(__name__)
 
@@ -72,7 +73,6 @@ def build_components(conf, member_id: str | None = None) -> Components:
 
 
 def build_worker(conf, components: Components) -> ScopeWorker:
-    from cloudkitty.rating.pipeline import RatingPipeline
     return ScopeWorker(conf, components.collector, RatingPipeline(conf, components.db),
                        components.storage,
                        SkipFilter.from_collector(conf, components.collector))

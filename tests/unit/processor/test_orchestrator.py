@@ -1,6 +1,7 @@
 """The scope state machine and the per-period pipeline, on SQLite storage."""
 import datetime
 import decimal
+import threading
 
 import pytest
 
@@ -137,3 +138,30 @@ def test_an_invalid_skip_expression_is_a_configuration_error():
 
 def test_month_start_is_used_for_real_clocks():
     assert next_period_start(None, tz.utcnow(), 3600, 2) == tz.month_start()
+
+
+class _BlockedCollector(doubles.Collector):
+    """A source that does not answer until the test releases it."""
+
+    def __init__(self):
+        super().__init__()
+        self.release = threading.Event()
+
+    def collect(self, metric_key, scope_id, start, end):
+        self.release.wait(30)
+        return super().collect(metric_key, scope_id, start, end)
+
+
+def test_a_collection_over_its_deadline_fails_the_period(make_setup):
+    collector = _BlockedCollector()
+    setup = make_setup(collector=collector, scopes=['a'])
+    setup.worker._timeout = 0.2
+    try:
+        with pytest.raises(exception.CollectError,
+                           match='collector_request_timeout'):
+            setup.worker.process_period('a', MONTH, lambda session: None)
+        # The scope's pass fails the same way, and the state stays put.
+        assert setup.orchestrator.run_pass() == 0
+        assert setup.state('a') is None
+    finally:
+        collector.release.set()
