@@ -116,9 +116,15 @@ class ServicesHook(hooks.PecanHook):
         if not _accepts_json(request):
             raise exc.HTTPNotAcceptable()
         noauth = self.services.conf.auth_strategy == 'noauth'
-        ctx = context.from_environ(request.environ, is_admin=noauth)
-        if not noauth:
+        if noauth:
+            ctx = context.from_environ(request.environ, is_admin=True)
+        elif request.environ.get('HTTP_X_IDENTITY_STATUS') == 'Confirmed':
+            ctx = context.from_environ(request.environ)
             ctx.is_admin = policy.is_admin(self.services.enforcer, ctx)
+        else:
+            # No token validated by authtoken (public route, or
+            # delay_auth_decision): identity headers are not to be trusted.
+            ctx = context.RequestContext(is_admin=False)
         request.context = ctx
 
 

@@ -157,3 +157,10 @@ def test_public_routes_through_authtoken(sqlite_db):
     # Forged identity headers do not help without a token.
     assert client.get('/v1/rating/modules', headers=ADMIN | {'X-Auth-Token': ''}
                       ).status == 401
+
+
+def test_identity_headers_without_a_confirmed_token_are_ignored(keystone):
+    forged = dict(ADMIN, **{'X-Identity-Status': 'Invalid'})
+    assert keystone.get('/v1/rating/modules', headers=forged).status == 403
+    del forged['X-Identity-Status']
+    assert keystone.get('/v2/scope', headers=forged).status == 403

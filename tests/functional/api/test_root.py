@@ -5,6 +5,7 @@ import json
 import urllib.request
 
 import pytest
+from oslo_middleware import cors
 
 
 def test_versions_document_lists_v1_and_v2(client):
@@ -96,3 +97,22 @@ def test_live_server_cors_echoes_allowed_origin(sqlite_db, live_api_server):
     with urllib.request.urlopen(request) as reply:
         assert reply.status == 200
         assert 'Access-Control-Allow-Origin' not in reply.headers
+
+
+def test_cors_echoes_an_allowed_origin(sqlite_db, tmp_path):
+    from cloudkitty.api import app as api_app
+    from tests.fixtures.api import ApiClient, api_conf
+    conf = api_conf(sqlite_db)
+    conf.register_opts(cors.CORS_OPTS, group='cors')
+    conf.set_override('allowed_origin', ['http://valid.example.com'], group='cors')
+    client = ApiClient(api_app.load_app(conf), conf, sqlite_db)
+    allowed = client.get('/', headers={'Origin': 'http://valid.example.com'})
+    assert allowed.status == 200
+    assert allowed.headers['Access-Control-Allow-Origin'] == 'http://valid.example.com'
+    preflight = client.request('OPTIONS', '/', headers={
+        'Origin': 'http://valid.example.com', 'Access-Control-Request-Method': 'GET'})
+    assert preflight.headers['Access-Control-Allow-Origin'] == \
+        'http://valid.example.com'
+    other = client.get('/', headers={'Origin': 'http://invalid.example.com'})
+    assert other.status == 200
+    assert 'Access-Control-Allow-Origin' not in other.headers
