@@ -14,7 +14,7 @@ from cloudkitty.db import scope_state
 from cloudkitty.processor import rpc
 from cloudkitty.storage.v2.sqlalchemy.models import rated_points
 from cloudkitty.storage.v2.sqlalchemy.storage import SQLAlchemyStorage
-from tests.fixtures import servers
+from tests.fixtures import factories, servers
 from tests.unit.processor import doubles
 
 T0 = datetime.datetime(2026, 3, 1)
@@ -185,3 +185,27 @@ def test_embedded_mode_serves_quotes_and_resets_in_process(sqlite_db):
         assert _stored_starts(sqlite_db, 'p2') == [T0]
     finally:
         messaging.cleanup(conf)
+
+
+def test_embedded_quote_applies_the_hashmap_rules_as_upstream(sqlite_db):
+    service = factories.create_service(sqlite_db, 'compute')
+    flavor = factories.create_field(sqlite_db, service, 'flavor')
+    factories.create_mapping(sqlite_db, '0.5', service=service)
+    factories.create_mapping(sqlite_db, '2', field=flavor, value='m1')
+    factories.set_module_state(sqlite_db, 'hashmap', enabled=True)
+    conf = _conf(sqlite_db)
+    conf.set_override('coordination_url', 'file://%s' % sqlite_db.engine.url.database
+                      + '.locks', group='orchestrator')
+    try:
+        client = messaging.get_rpc_client(conf)
+        flat = client.quote([{'service': 'compute', 'desc': {'flavor': 'm1'},
+                              'volume': 3}])
+        nested = client.quote([{'service': 'compute', 'volume': 3,
+                                'desc': {'groupby': {'flavor': 'm1'}, 'metadata': {}}}])
+    finally:
+        messaging.cleanup(conf)
+    # Observed on 25.0.0 (§4.4): only desc.groupby/metadata reach the rules.
+    assert decimal.Decimal(flat) == decimal.Decimal('1.5')
+    assert decimal.Decimal(nested) == decimal.Decimal('6')
+    assert (flat, nested) == ('1.500000000000000000000000000',
+                              '6.000000000000000000000000000')
