@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import cotyledon
 import sqlalchemy as sa
@@ -34,6 +34,11 @@ from cloudkitty.processor.orchestrator import Orchestrator
 from cloudkitty.processor.reprocessor import Reprocessor
 from cloudkitty.processor.worker import ScopeWorker, SkipFilter
 from cloudkitty.rating.pipeline import RatingPipeline
+from cloudkitty.storage.base import BaseStorage
+
+if TYPE_CHECKING:
+    from cloudkitty.collector.base import BaseCollector
+    from cloudkitty.fetcher.base import BaseFetcher
 
 LOG = logging.getLogger(__name__)
 
@@ -47,9 +52,9 @@ class Components(NamedTuple):
     """What a worker process needs, built once per process."""
 
     db: Database
-    storage: object
-    collector: object
-    fetcher: object
+    storage: BaseStorage
+    collector: BaseCollector
+    fetcher: BaseFetcher
     coordinator: coordination.Coordinator
 
 
@@ -80,16 +85,17 @@ def build_worker(conf, components: Components) -> ScopeWorker:
 
 def validate(conf) -> None:
     """Fail fast, before forking, on anything a worker could not start with."""
+    if not (conf.orchestrator.max_workers or conf.orchestrator.max_workers_reprocessing):
+        raise exception.ConfigurationError(
+            reason='[orchestrator] max_workers and max_workers_reprocessing are both 0: '
+                   'there is nothing to run')
     components = build_components(conf)
     try:
         SkipFilter.from_collector(conf, components.collector)
         messaging.check_transport_url(conf)
     finally:
+        components.coordinator.stop()
         components.db.dispose()
-    if not (conf.orchestrator.max_workers or conf.orchestrator.max_workers_reprocessing):
-        raise exception.ConfigurationError(
-            reason='[orchestrator] max_workers and max_workers_reprocessing are both 0: '
-                   'there is nothing to run')
 
 
 def seconds_until_next_run(period: float, max_wait: float | None = None,
@@ -131,7 +137,12 @@ class _LoopService(cotyledon.Service):
         try:
             run_pass = self.setup()
             while not self.stop_event.is_set():
-                run_pass()
+                try:
+                    run_pass()
+                except Exception:
+                    # E.g. the database is briefly unreachable: try again on
+                    # the next tick rather than respawning the process.
+                    LOG.exception('%s(%s): pass failed', self.name, self.worker_id)
                 self.stop_event.wait(seconds_until_next_run(
                     self.conf.collect.period, self.poll_limit))
         finally:
