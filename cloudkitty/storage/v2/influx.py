@@ -19,6 +19,9 @@ Choices worth knowing:
   and come back in push order; every query works on whole seconds, where the
   offset is invisible. (Two processes pushing the very same point into the
   same frame at the same instant could still collide.)
+* ``retrieve`` returns points in (frame start, type, push) order like the SQL
+  backend, which InfluxDB's time order alone does not give; see
+  :meth:`InfluxStorage.retrieve`.
 * Floats hold about 15 significant digits: stored points are read back
   rounded to :data:`POINT_DIGITS` significant digits (exactly what was
   written when it had no more), sums to :data:`SUM_DIGITS`, which leaves room
@@ -141,8 +144,10 @@ def _identifier(name: str) -> str:
 
 
 def _literal(value: Any) -> str:
-    """A filter value: numbers unquoted, anything else a quoted string."""
-    if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
+    """A filter value: numbers and booleans unquoted, anything else a quoted string."""
+    if isinstance(value, bool):
+        return 'true' if value else 'false'
+    if isinstance(value, (int, float, decimal.Decimal)):
         return repr(float(value)) if not isinstance(value, int) else str(value)
     return _quoted(str(value), "'")
 
