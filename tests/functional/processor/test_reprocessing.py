@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from cloudkitty.db import reprocessing
 from cloudkitty.db.models import ScopeState
+from cloudkitty.processor import rpc
 from tests.unit.processor.harness import MONTH
 
 HOUR = datetime.timedelta(hours=1)
@@ -55,3 +56,24 @@ def test_a_schedule_of_a_vanished_scope_is_logged_and_others_go_on(make_setup,
         (unfinished,) = reprocessing.list_unfinished(session)
         assert unfinished.identifier == 'a'
     assert setup.stored()[('b', MONTH, 'cpu')] == (1, decimal.Decimal(3))
+
+
+def test_a_scope_reset_deletes_from_the_timestamp_and_resumes_after_it(make_setup,
+                                                                       sqlite_db):
+    setup = make_setup(scopes=['a', 'b'])
+    setup.orchestrator.run_pass()
+    endpoint = rpc.ScopeEndpoint(setup.conf, sqlite_db, setup.storage, setup.coordinator)
+    endpoint.reset_state({}, {
+        'scopes': [{'scope_id': 'a', 'scope_key': 'project_id', 'collector': 'prometheus',
+                    'fetcher': 'source'}],
+        'last_processed_timestamp': (MONTH + HOUR).isoformat() + '+00:00'})
+    assert setup.state('a') == MONTH + HOUR
+    assert {start for scope, start, _ in setup.stored() if scope == 'a'} == {MONTH}
+    assert len([key for key in setup.stored() if key[0] == 'b']) == 8
+
+    setup.pipeline.unit_price = decimal.Decimal(4)
+    assert setup.orchestrator.run_pass() == 2
+    prices = {start: value for (scope, start, metric_type), (_, value)
+              in setup.stored().items() if scope == 'a' and metric_type == 'cpu'}
+    # As upstream (§12.8): the period starting at the timestamp is not rated again.
+    assert prices == {MONTH: 1, MONTH + 2 * HOUR: 4, MONTH + 3 * HOUR: 4}
