@@ -70,9 +70,10 @@ class V1StorageAdapter(base.BaseStorage):
         for key, value in (filters or {}).items():
             values = [str(item) for item in base.filter_values(value)]
             if key == 'type':
+                # Both a type filter and metric_types: their intersection, and an
+                # empty one must match nothing (no stored row has type '').
                 res_types = [t for t in res_types if t in values] if res_types else values
-                if not res_types:
-                    res_types = ['']
+                res_types = res_types or ['']
             elif key == self._scope_key and len(values) == 1:
                 tenant_id = values[0]
             else:

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import orm
 
 from cloudkitty.storage import sqltypes
@@ -56,10 +57,9 @@ def _document(document: dict) -> str:
     return text.replace('\\', '\\\\') if '\\' in text else text
 
 
-def supported(session: orm.Session) -> bool:
-    """True when the session's driver can COPY (psycopg2)."""
-    raw = session.connection().connection.driver_connection
-    return hasattr(raw.cursor(), 'copy_expert')
+def supported(dialect: sa.Dialect) -> bool:
+    """True for PostgreSQL through psycopg2, whose cursors have ``copy_expert``."""
+    return dialect.name == 'postgresql' and dialect.driver == 'psycopg2'
 
 
 def copy_points(session: orm.Session, table_name: str,

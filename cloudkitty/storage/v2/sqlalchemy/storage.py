@@ -68,7 +68,7 @@ class SQLAlchemyStorage(base.BaseStorage):
                 scope_id: str | None) -> None:
         """One bulk write: COPY on PostgreSQL, else one executemany."""
         records = self._records(dataframes, scope_id)
-        if self.db.dialect == 'postgresql' and pgcopy.supported(session):
+        if pgcopy.supported(self.db.engine.dialect):
             pgcopy.copy_points(session, rated_points.name, records)
             return
         rows = [dict(zip(pgcopy.COLUMNS, record, strict=True)) for record in records]
