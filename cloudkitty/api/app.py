@@ -12,6 +12,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 from paste import deploy
 
+from cloudkitty import storage as storage_module
 from cloudkitty.api import hooks, root
 from cloudkitty.common import exception, policy
 from cloudkitty.db.engine import Database
@@ -22,17 +23,17 @@ LOG = logging.getLogger(__name__)
 _APP_CONFIGS: dict[str, cfg.ConfigOpts] = {}
 
 
-def _build_storage(conf, db):
-    storage_module = importlib.import_module('cloudkitty.storage')
-    return storage_module.get_storage(conf, db)
-
-
 def _build_rpc(conf):
-    """The processor RPC client, or None when messaging is not available."""
+    """The processor RPC client, or None when messaging is not available.
+
+    Imported by name: in embedded mode (no message bus) the messaging module
+    serves the processor's endpoints in this process, and the API itself must
+    not depend on the processor package (the import-linter contract).
+    """
     try:
         messaging = importlib.import_module('cloudkitty.messaging')
         return messaging.get_rpc_client(conf)
-    except (ImportError, exception.ConfigurationError) as error:
+    except exception.ConfigurationError as error:
         LOG.error('Messaging is unavailable, quotes and scope resets cannot reach '
                   'the processors: %s', error)
         return None
@@ -49,7 +50,7 @@ def setup_app(conf: cfg.ConfigOpts, db: Database | None = None, storage: Any = N
     services = hooks.Services(
         conf, db, policy.make_enforcer(conf),
         storage_factory=(lambda: storage) if storage is not None
-        else (lambda: _build_storage(conf, db)),
+        else (lambda: storage_module.get_storage(conf, db)),
         rpc_factory=(lambda: rpc) if rpc is not None else (lambda: _build_rpc(conf)))
     app = pecan.make_app(
         root.RootController(conf),

@@ -1,12 +1,11 @@
 """What the API asks of the processors (over RPC), shared by v1 and v2."""
 from __future__ import annotations
 
-import importlib
-
 import pecan
 from oslo_log import log as logging
 
 from cloudkitty.common import exception
+from cloudkitty.rating import registry
 
 LOG = logging.getLogger(__name__)
 
@@ -14,11 +13,6 @@ LOG = logging.getLogger(__name__)
 class MessagingUnavailable(exception.CloudKittyError):
     _msg_fmt = 'The rating processors cannot be reached: messaging is unavailable.'
     code = 503
-
-
-def registry():
-    """The rating module registry (imported late: it lists installed plugins)."""
-    return importlib.import_module('cloudkitty.rating.registry')
 
 
 def rpc_client():
@@ -41,7 +35,7 @@ def notify_module_change(kind: str, name: str | None = None) -> None:
 def update_module(name: str, enabled: bool | None, priority: int | None) -> None:
     """Persist a module change (404 for unknown modules) and tell the processors."""
     request = pecan.request
-    state_changed, priority_changed = registry().update_module(
+    state_changed, priority_changed = registry.update_module(
         request.conf, request.db, name, enabled=enabled, priority=priority)
     if state_changed:
         notify_module_change('enable_module' if enabled else 'disable_module', name)

@@ -12,6 +12,7 @@ from wsme import types as wtypes
 from cloudkitty.api import acl, processors
 from cloudkitty.api.v1 import base
 from cloudkitty.common import exception
+from cloudkitty.rating import registry
 
 LOG = logging.getLogger(__name__)
 
@@ -53,21 +54,21 @@ class ModulesController(rest.RestController):
         request = pecan.request
         return CloudkittyModuleCollection(modules=[
             CloudkittyModule.from_info(info)
-            for info in processors.registry().list_modules(request.conf, request.db)])
+            for info in registry.list_modules(request.conf, request.db)])
 
     @base.wsexpose(CloudkittyModule, wtypes.text)
     def get_one(self, module_id):
         acl.enforce('rating:get_module')
         request = pecan.request
         return CloudkittyModule.from_info(
-            processors.registry().get_module(request.conf, request.db, module_id))
+            registry.get_module(request.conf, request.db, module_id))
 
     @base.wsexpose(None, wtypes.text, body=CloudkittyModule, status_code=302)
     def put(self, module_id, module):
         """Apply ``enabled``/``priority``; answers 302 to the request URL."""
         acl.enforce('rating:update_module')
         request = pecan.request
-        processors.registry().get_module(request.conf, request.db, module_id)
+        registry.get_module(request.conf, request.db, module_id)
         enabled = module.enabled if isinstance(module.enabled, bool) else None
         priority = module.priority if isinstance(module.priority, int) else None
         if priority is not None and not 0 <= priority <= MAX_PRIORITY:
@@ -128,7 +129,7 @@ class ModuleConfigController:
         base.enforce_module_config()
         request = pecan.request
         try:
-            processors.registry().get_module(request.conf, request.db, name)
+            registry.get_module(request.conf, request.db, name)
         except exception.ModuleNotFound:
             pecan.abort(404, 'Module not found.')
         if name not in self._controllers:

@@ -9,6 +9,7 @@ from cloudkitty.api import acl, processors
 from cloudkitty.api.v1.rating import MAX_PRIORITY
 from cloudkitty.api.v2 import base
 from cloudkitty.common import exception
+from cloudkitty.rating import registry
 
 UPDATE_BODY = {
     vol.Optional('enabled'): base.strict(bool),
@@ -30,7 +31,7 @@ def _module_json(info) -> dict:
 def _get_module(module_id: str):
     request = pecan.request
     try:
-        return processors.registry().get_module(request.conf, request.db, module_id)
+        return registry.get_module(request.conf, request.db, module_id)
     except exception.ModuleNotFound:
         raise ModuleNotFound(module_id=module_id) from None
 
@@ -41,7 +42,7 @@ class ModulesController(rest.RestController):
     def get_all(self):
         """No policy is enforced here, as upstream (§12.18)."""
         request = pecan.request
-        modules = processors.registry().list_modules(request.conf, request.db)
+        modules = registry.list_modules(request.conf, request.db)
         return base.reply({'modules': [_module_json(info) for info in modules]})
 
     @base.endpoint
