@@ -196,8 +196,9 @@ def advance(session: orm.Session, scope: ScopeKey, new_timestamp: datetime.datet
 
     ``expected_previous`` is the value the worker read before processing
     (None: the scope had no row). If another worker changed the row in the
-    meantime nothing is updated and StateConflict is raised, so that the
-    transaction storing the period rolls back and the period exists once.
+    meantime, or the scope was deactivated, nothing is updated and
+    StateConflict is raised, so that the transaction storing the period rolls
+    back and the period exists once.
     """
     if expected_previous is None:
         session.add(ScopeState(
@@ -215,7 +216,8 @@ def advance(session: orm.Session, scope: ScopeKey, new_timestamp: datetime.datet
     result = session.execute(
         sa.update(ScopeState)
         .where(_matching(scope),
-               ScopeState.last_processed_timestamp == expected_previous)
+               ScopeState.last_processed_timestamp == expected_previous,
+               ScopeState.active.is_(True))
         .values(last_processed_timestamp=new_timestamp)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:

@@ -87,6 +87,10 @@ class Orchestrator:
                 break
             try:
                 rated += self.process_scope(scope_id)
+            except scope_state.StateConflict as conflict:
+                # Someone else (another worker, a scope POST/PATCH) moved the
+                # state meanwhile: the period was rolled back, nothing is lost.
+                LOG.warning('Scope %s: %s', scope_id, conflict)
             except Exception:
                 LOG.exception('Rating scope %s failed; it is retried on the next pass',
                               scope_id)
@@ -102,19 +106,22 @@ class Orchestrator:
             if not locked:
                 LOG.debug('Scope %s is locked by another worker, skipping it', scope_id)
                 return 0
+            with self.db.session() as session:
+                state = scope_state.get_state(session, scope)
+                if state is not None and not state.active:
+                    LOG.debug('Scope %s is deactivated, skipping it', scope_id)
+                    return 0
+                last = state.last_processed_timestamp if state else None
+            # Under the lock only this worker moves the state, so it is read
+            # once; a deactivation meanwhile makes the next advance fail.
             while not self.stop_event.is_set():
-                with self.db.session() as session:
-                    state = scope_state.get_state(session, scope)
-                    if state is not None and not state.active:
-                        LOG.debug('Scope %s is deactivated, skipping it', scope_id)
-                        return rated
-                    last = state.last_processed_timestamp if state else None
                 start = next_period_start(last, self.clock(), self.conf.collect.period,
                                           self.conf.collect.wait_periods)
                 if start is None:
-                    return rated
+                    break
                 self.worker.process_period(
                     scope_id, start,
                     functools.partial(advance_state, self.db, scope, start, last))
+                last = start
                 rated += 1
         return rated

@@ -109,3 +109,13 @@ def test_reset_sets_the_timestamp(db):
         scope_state.reset(session, _key(), T0)
     with db.session() as session:
         assert scope_state.get_state(session, _key()).last_processed_timestamp == T0
+
+
+def test_a_deactivated_scope_is_not_advanced(db):
+    with db.session() as session:
+        scope_state.advance(session, _key(), T0, None)
+    with db.session() as session:
+        scope_state.patch_state(session, 's1', active=False)
+    with pytest.raises(scope_state.StateConflict):
+        with db.session() as session:
+            scope_state.advance(session, _key(), T0 + HOUR, T0)
