@@ -66,6 +66,7 @@ class Reprocessor:
         return rated
 
     def process_schedule(self, schedule_id: int) -> int:
+        """Re-rate the remaining periods of one schedule under its lock."""
         with self.db.session() as session:
             schedule = reprocessing.get_schedule(session, schedule_id)
         if schedule is None:
@@ -77,18 +78,19 @@ class Reprocessor:
                 coordination.reprocessing_lock_name(scope_id, start, end)) as locked:
             if not locked:
                 return 0
+            # Read under the lock: another worker may have moved it meanwhile.
+            with self.db.session() as session:
+                current = reprocessing.get_schedule(
+                    session, schedule_id).current_reprocess_time
+                scope_key = reprocessing.scope_key_of(session, scope_id)
+            if scope_key is None:
+                raise exception.ScopeNotFound(
+                    'Scope %s of reprocessing schedule %s no longer exists'
+                    % (scope_id, schedule_id))
             while not self.stop_event.is_set():
-                with self.db.session() as session:
-                    current = reprocessing.get_schedule(
-                        session, schedule_id).current_reprocess_time
-                    scope_key = reprocessing.scope_key_of(session, scope_id)
-                if scope_key is None:
-                    raise exception.ScopeNotFound(
-                        'Scope %s of reprocessing schedule %s no longer exists'
-                        % (scope_id, schedule_id))
                 timestamp = start if current is None else current + self.period
                 if timestamp > end:
-                    return rated
+                    break
                 if timestamp == start:
                     LOG.info('Reprocessing scope %s for [%s, %s]: %s', scope_id, start,
                              end, schedule.reason)
@@ -97,5 +99,6 @@ class Reprocessor:
                     scope_id, timestamp,
                     functools.partial(advance_schedule, self.db, schedule_id, timestamp,
                                       current))
+                current = timestamp
                 rated += 1
         return rated
