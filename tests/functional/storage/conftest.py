@@ -105,3 +105,10 @@ def v2_storage(request, _migrated_databases) -> StorageUnderTest:
 def v1_storage(request, _migrated_databases) -> StorageUnderTest:
     """The v1 backend through its adapter, for its documented differences."""
     return _build_storage(request, *request.param, _migrated_databases)
+
+
+@pytest.fixture(params=[param for param in V2_BACKENDS if param[0] == 'sqlalchemy'],
+                ids=_param_id)
+def sql_storage(request, _migrated_databases) -> StorageUnderTest:
+    """The v2 ``sqlalchemy`` backend on each SQL database, for its own specifics."""
+    return _build_storage(request, *request.param, _migrated_databases)

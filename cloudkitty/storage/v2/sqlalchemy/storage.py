@@ -29,7 +29,7 @@ from cloudkitty.dataframe import DataFrame, DataPoint
 from cloudkitty.db import migration
 from cloudkitty.db.engine import Database
 from cloudkitty.storage import base, sqltypes, v1_compat
-from cloudkitty.storage.v2.sqlalchemy import pgcopy
+from cloudkitty.storage.v2.sqlalchemy import bulk
 from cloudkitty.storage.v2.sqlalchemy.models import rated_points
 
 LOG = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ class SQLAlchemyStorage(base.BaseStorage):
     # --- writing -----------------------------------------------------------
 
     def _records(self, dataframes: Iterable[DataFrame],
-                 scope_id: str | None) -> Iterator[pgcopy.PointRecord]:
+                 scope_id: str | None) -> Iterator[bulk.PointRecord]:
         scope_key = self._scope_key
         for frame in dataframes:
             start, end = frame.start, frame.end
@@ -66,14 +66,7 @@ class SQLAlchemyStorage(base.BaseStorage):
 
     def _insert(self, session: orm.Session, dataframes: Iterable[DataFrame],
                 scope_id: str | None) -> None:
-        """One bulk write: COPY on PostgreSQL, else one executemany."""
-        records = self._records(dataframes, scope_id)
-        if pgcopy.supported(self.db.engine.dialect):
-            pgcopy.copy_points(session, rated_points.name, records)
-            return
-        rows = [dict(zip(pgcopy.COLUMNS, record, strict=True)) for record in records]
-        if rows:
-            session.execute(sa.insert(rated_points), rows)
+        bulk.insert_points(session, rated_points, self._records(dataframes, scope_id))
 
     def push(self, dataframes: Iterable[DataFrame], scope_id: str | None = None) -> None:
         with self.db.session() as session:
