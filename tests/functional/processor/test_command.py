@@ -6,14 +6,17 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 import sqlalchemy as sa
 
+from cloudkitty import messaging, service
 from cloudkitty.cmd import processor as processor_cmd
 from cloudkitty.common import tz
 from cloudkitty.db.models import ScopeState
 from cloudkitty.storage.v2.sqlalchemy.models import rated_points
+from tests.fixtures import servers
 
 METRICS_YML = """
 metrics:
@@ -61,13 +64,28 @@ def _state(db):
             ScopeState.identifier == 'p1'))
 
 
+def _start(config, log):
+    with open(log, 'wb') as output:
+        return subprocess.Popen(
+            [os.path.join(os.path.dirname(sys.executable), 'cloudkitty-processor'),
+             '--config-file', str(config)], stdout=output, stderr=subprocess.STDOUT)
+
+
+def _stop(process, log):
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        assert process.wait(30) == 0, log.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def test_the_processor_rates_the_month_and_stops_cleanly_on_sigterm(sqlite_db, tmp_path):
     config = _write_config(tmp_path, str(sqlite_db.engine.url))
     log = tmp_path / 'processor.log'
-    with open(log, 'wb') as output:
-        process = subprocess.Popen(
-            [os.path.join(os.path.dirname(sys.executable), 'cloudkitty-processor'),
-             '--config-file', str(config)], stdout=output, stderr=subprocess.STDOUT)
+    process = _start(config, log)
     try:
         # Rated up to the day that starts wait_periods (2) days before today.
         today = tz.utcnow().replace(hour=0, minute=0, second=0, microsecond=0)
@@ -77,17 +95,42 @@ def test_the_processor_rates_the_month_and_stops_cleanly_on_sigterm(sqlite_db, t
                                                datetime.datetime.min) < expected_last:
             assert process.poll() is None, log.read_text()
             time.sleep(0.2)
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(30) == 0, log.read_text()
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        _stop(process, log)
     assert _state(sqlite_db) >= expected_last
     with sqlite_db.session() as session:
         starts = sorted(session.scalars(sa.select(rated_points.c.begin)))
     # The three hourly samples of day one are one point of the first day.
     assert starts == [tz.month_start()]
+
+
+def test_a_running_processor_answers_quotes_over_rabbitmq(sqlite_db, tmp_path):
+    servers.require_port('RabbitMQ', '127.0.0.1', 5672)
+    private = 'ck-test-%s' % uuid.uuid4().hex[:8]
+    config = _write_config(
+        tmp_path, str(sqlite_db.engine.url),
+        DEFAULT={'transport_url': servers.RABBIT_URL, 'control_exchange': private},
+        orchestrator={'rpc_topic': private, 'max_workers_reprocessing': 0,
+                      'quote_timeout': 2})
+    conf = service.prepare_service(['--config-file', str(config)], setup_logging=False)
+    log = tmp_path / 'processor.log'
+    process = _start(config, log)
+    try:
+        client = messaging.get_rpc_client(conf)
+        deadline = time.monotonic() + 45
+        while True:
+            assert process.poll() is None, log.read_text()
+            try:
+                # Only the noop module is enabled: the quote is free.
+                assert client.quote([{'service': 'instance', 'volume': 2,
+                                      'desc': {'groupby': {}, 'metadata': {}}}]) == '0'
+                break
+            except messaging.ProcessorUnavailable:
+                # The worker process is still starting its RPC server.
+                assert time.monotonic() < deadline, log.read_text()
+    finally:
+        messaging.cleanup(conf)
+        _stop(process, log)
 
 
 @pytest.mark.parametrize('sections, message', [
