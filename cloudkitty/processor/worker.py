@@ -120,13 +120,16 @@ class ScopeWorker:
         began = time.monotonic()
         self.pipeline.reload(start, scope_id)
         frame = self.collect(scope_id, start, end)
+        collected = time.monotonic()
         if len(frame):
             frame = self.pipeline.rate(frame)
             frame = self.skip_filter.apply(frame)
+        rated = time.monotonic()
         self.storage.commit_period(scope_id, start, end, [frame] if len(frame) else [],
                                    advance)
-        LOG.info('Rated scope %s for [%s, %s): %d points in %.3f s',
-                 scope_id, start, end, len(frame), time.monotonic() - began)
+        LOG.info('Rated scope %s for [%s, %s): %d points (collect %.3f s, rate %.3f s, '
+                 'store %.3f s)', scope_id, start, end, len(frame), collected - began,
+                 rated - collected, time.monotonic() - rated)
 
     def collect(self, scope_id: str, start: datetime.datetime,
                 end: datetime.datetime) -> DataFrame:
