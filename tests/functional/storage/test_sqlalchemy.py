@@ -39,3 +39,18 @@ def test_month_queries_have_indexes(sql_storage):
 
     assert {tuple(index['column_names']) for index in indexes} >= {
         ('scope', 'begin'), ('begin',)}
+
+
+def test_a_large_push_is_stored_whole(sql_storage):
+    # Larger than one COPY chunk on PostgreSQL (64k characters).
+    points = [DataPoint.create('u', 1, Decimal('0.001'),
+                               {'project_id': 'p1', 'id': 'resource-%04d' % index}, {})
+              for index in range(2000)]
+    sql_storage.storage.push([data.frame(P1, {'cpu': points})], 'p1')
+
+    [row] = sql_storage.storage.total(['project_id'], *MARCH)['results']
+    page = sql_storage.storage.retrieve(*MARCH, offset=1999, limit=10)
+
+    assert (row['qty'], row['rate']) == (2000, 2)
+    assert [p.groupby['id'] for p in page['dataframes'][0].points('cpu')] == [
+        'resource-1999']

@@ -13,9 +13,8 @@ compact JSON, non-JSON values (a Decimal in a groupby) written as strings.
 from __future__ import annotations
 
 import datetime
-import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +31,8 @@ COLUMNS = ('begin', 'end', 'scope', 'type', 'unit', 'qty', 'price', 'description
 
 _COPY_ESCAPES = str.maketrans({'\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r'})
 _NULL = '\\N'
+#: Characters handed to the server per read.
+_COPY_CHUNK = 1 << 16
 
 
 def _json_encoder():
@@ -79,20 +80,48 @@ def insert_points(session: orm.Session, table: sa.Table,
         session.execute(statement, rows)
 
 
-def _copy_points(session: orm.Session, table_name: str,
-                 records: Iterable[PointRecord]) -> None:
+class _LineStream:
+    """A file-like view of an iterator of lines, read by ``copy_expert``.
+
+    Streaming (rather than building the whole text first) lets the server
+    parse one chunk while the client encodes the next.
+    """
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = lines
+        self._pending = ''
+
+    def read(self, size: int = -1) -> str:
+        chunks, length = [self._pending], len(self._pending)
+        while size < 0 or length < size:
+            line = next(self._lines, None)
+            if line is None:
+                break
+            chunks.append(line)
+            length += len(line)
+        text = ''.join(chunks)
+        if size < 0:
+            self._pending = ''
+            return text
+        self._pending = text[size:]
+        return text[:size]
+
+
+def _copy_lines(records: Iterable[PointRecord]) -> Iterator[str]:
     qty_scale, price_scale = sqltypes.qty_type().to_scale, sqltypes.price_type().to_scale
-    buffer = io.StringIO()
-    write = buffer.write
     for begin, end, scope, metric_type, unit, qty, price, description, groupby, \
             metadata in records:
-        write('\t'.join((str(begin), str(end), _text(scope), _text(metric_type),
+        yield '\t'.join((str(begin), str(end), _text(scope), _text(metric_type),
                          _text(unit), str(qty_scale(qty)), str(price_scale(price)),
-                         _text(description),
-                         _document(groupby), _document(metadata))))
-        write('\n')
-    buffer.seek(0)
+                         _text(description), _document(groupby), _document(metadata)))
+        yield '\n'
+
+
+def _copy_points(session: orm.Session, table_name: str,
+                 records: Iterable[PointRecord]) -> None:
+    """COPY ``records`` into ``table_name`` inside the session's transaction."""
     columns = ', '.join('"%s"' % column for column in COLUMNS)
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cursor:
-        cursor.copy_expert('COPY %s (%s) FROM STDIN' % (table_name, columns), buffer)
+        cursor.copy_expert('COPY %s (%s) FROM STDIN' % (table_name, columns),
+                           _LineStream(_copy_lines(records)), size=_COPY_CHUNK)
