@@ -15,10 +15,11 @@ Choices worth knowing:
 * InfluxDB keeps one point per (series, timestamp): two identical points would
   overwrite each other. Each point's timestamp is therefore the frame start
   plus a nanosecond offset, counted on from the last point already stored in
-  that second (one ``LAST`` query per frame and push). Points stay distinct
-  and come back in push order; every query works on whole seconds, where the
-  offset is invisible. (Two processes pushing the very same point into the
-  same frame at the same instant could still collide.)
+  that second (one ``LAST`` query per frame start and process, then counted
+  in memory). Points stay distinct and come back in push order; every query
+  works on whole seconds, where the offset is invisible. Two processes
+  pushing the very same point (type and groupby) into one frame could still
+  collide; the processor never does (one scope at a time, deleted first).
 * ``retrieve`` returns points in (frame start, type, push) order like the SQL
   backend, which InfluxDB's time order alone does not give; see
   :meth:`InfluxStorage.retrieve`.
@@ -74,6 +75,8 @@ _LAYOUT_FIELDS = frozenset({'qty', 'price', 'unit', 'description', 'groupby', 'm
 #: Integers beyond this lose digits as floats.
 _EXACT_FLOAT_INTEGER = 2 ** 53
 _NANOSECONDS = 10 ** 9
+#: Frame starts whose next point offset a backend instance remembers.
+_OFFSET_CACHE_SIZE = 4096
 _EPOCH = datetime.datetime(1970, 1, 1)
 
 #: Aggregates ``custom_fields`` may use: each takes one field, returns one value.
@@ -251,6 +254,8 @@ class InfluxStorage(base.BaseStorage):
         self._url = '%s://%s:%d' % ('https' if options.use_ssl else 'http',
                                     options.host, options.port)
         self._http = requests.Session()
+        #: frame start (s) -> next free nanosecond offset, most recent last.
+        self._next_offsets: dict[int, int] = {}
         if options.username:
             self._http.auth = (options.username, options.password or '')
         if options.use_ssl:
@@ -358,27 +363,34 @@ class InfluxStorage(base.BaseStorage):
             timestamp)
 
     def _next_offset(self, start: int) -> int:
-        """The nanosecond offset after the last point stored in second ``start``."""
-        for series in self._query('SELECT LAST("qty") FROM %s WHERE time >= %ds AND '
-                                  'time < %ds' % (self._measurement, start, start + 1)):
-            for row in self._rows(series):
-                return row['time'] - start * _NANOSECONDS + 1
-        return 0
+        """The nanosecond offset after the last point stored in second ``start``.
+
+        Asked once per frame start and process, then counted here: a
+        processor worker pushes every scope of a period into the same frame.
+        """
+        offset = self._next_offsets.pop(start, None)
+        if offset is None:
+            offset = 0
+            for series in self._query(
+                    'SELECT LAST("qty") FROM %s WHERE time >= %ds AND time < %ds'
+                    % (self._measurement, start, start + 1)):
+                for row in self._rows(series):
+                    offset = row['time'] - start * _NANOSECONDS + 1
+            if len(self._next_offsets) >= _OFFSET_CACHE_SIZE:
+                del self._next_offsets[next(iter(self._next_offsets))]
+        return offset
 
     def _lines(self, dataframes: Iterable[DataFrame],
                scope_id: str | None) -> Iterator[str]:
-        next_offsets: dict[int, int] = {}
         for frame in dataframes:
             start = _seconds(frame.start)
             period = _seconds(frame.end) - start
-            offset = next_offsets.get(start)
-            if offset is None:
-                offset = self._next_offset(start)
+            offset = self._next_offset(start)
             for metric_type, point in frame.iterpoints():
                 yield self._line(metric_type, point, start * _NANOSECONDS + offset, period,
                                  scope_id)
                 offset += 1
-            next_offsets[start] = offset
+            self._next_offsets[start] = offset
 
     def push(self, dataframes: Iterable[DataFrame], scope_id: str | None = None) -> None:
         """Write every point, :data:`WRITE_BATCH_SIZE` points per request."""
