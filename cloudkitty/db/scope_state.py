@@ -161,7 +161,11 @@ def create_state(session: orm.Session, scope: ScopeKey,
                        last_processed_timestamp=tz.to_naive_utc(last_processed_timestamp),
                        active=active, scope_activation_toggle_date=tz.utcnow())
     session.add(state)
-    session.flush()
+    try:
+        session.flush()
+    except (sa.exc.IntegrityError, db_exception.DBDuplicateEntry):
+        # An inactive row with the same identity: still the same scope.
+        raise ScopeAlreadyExists(scope_id=scope.identifier) from None
     return state
 
 

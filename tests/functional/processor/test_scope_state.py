@@ -80,6 +80,12 @@ def test_create_rejects_an_active_duplicate(db):
                              'scope_id: s1.'):
         with db.session() as session:
             scope_state.create_state(session, _key()._replace(fetcher='other'), T0)
+    with db.session() as session:
+        scope_state.patch_state(session, 's1', active=False)
+    # An inactive row of the very same identity cannot be duplicated either.
+    with pytest.raises(scope_state.ScopeAlreadyExists):
+        with db.session() as session:
+            scope_state.create_state(session, _key(), T0)
 
 
 def test_patch_toggles_active_and_stamps_the_date(db):
