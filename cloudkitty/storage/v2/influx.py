@@ -37,7 +37,11 @@ Choices worth knowing:
   grouping, and also exactly, as JSON, in the ``__ck_values`` field, which
   wins on read.
 * Filters compare ``"k"='v'`` (``"k"=v`` for numbers), on tags and fields
-  alike; a list of values is ORed.
+  alike; a list of values is ORed. ``DELETE`` can only use tags (see
+  :meth:`InfluxStorage.delete`) and acts on every retention policy.
+* Points written by CloudKitty itself (same layout, no offsets, no
+  ``__ck_values``) read back as they are.
+* ``[storage_influxdb] version = 2`` (Flux) is refused at start-up.
 """
 from __future__ import annotations
 
@@ -69,7 +73,7 @@ SUM_DIGITS = 12
 DEFAULT_CUSTOM_FIELDS = 'SUM(qty) AS qty, SUM(price) AS rate'
 PERIOD_FIELD = '__ck_collect_period'
 EXACT_VALUES_FIELD = '__ck_values'
-#: Field names of the layout; a metadata key with one of these names is not stored.
+#: Field names of the layout: a metadata key named so is kept in ``__ck_values`` only.
 _LAYOUT_FIELDS = frozenset({'qty', 'price', 'unit', 'description', 'groupby', 'metadata',
                             PERIOD_FIELD, EXACT_VALUES_FIELD, 'time'})
 #: Integers beyond this lose digits as floats.
