@@ -5,6 +5,7 @@ import time
 from oslo_config import cfg
 from oslo_log import log
 
+from cloudkitty import messaging
 from cloudkitty.common import config
 
 LOG = log.getLogger(__name__)
@@ -30,6 +31,7 @@ def prepare_service(argv: list[str] | None = None,
     conf = cfg.ConfigOpts()
     log.register_options(conf)
     config.register_opts(conf)
+    messaging.register_opts(conf)
     if extra_cli_opts:
         conf.register_cli_opts(extra_cli_opts)
     config.set_cors_defaults()
