@@ -23,7 +23,13 @@ class Database:
             raise exception.ConfigurationError(
                 reason='[database] connection is not set')
         try:
-            self.engine = engines.create_engine(url, **engine_kwargs)
+            if url.startswith('sqlite'):
+                # oslo.db gives file databases a NullPool: every transaction
+                # would reopen the file and checkpoint the WAL. A pooled
+                # connection per thread is much cheaper and just as safe.
+                self.engine = sa.create_engine(url)
+            else:
+                self.engine = engines.create_engine(url, **engine_kwargs)
         except Exception as error:
             raise exception.ConfigurationError(
                 reason='[database] connection %r cannot be used: %s' % (
