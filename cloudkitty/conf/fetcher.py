@@ -22,17 +22,7 @@ PROMETHEUS_OPTS = [
                help='Label of the metric holding the scope identifier.'),
     cfg.DictOpt('filters', default={},
                 help='Label filters added to the discovery query, as key:value pairs.'),
-    cfg.StrOpt('prometheus_url', default='',
-               help='Prometheus HTTP API URL, including the /api/v1 suffix.'),
-    cfg.StrOpt('prometheus_user', help='User for HTTP basic authentication.'),
-    cfg.StrOpt('prometheus_password', secret=True,
-               help='Password for HTTP basic authentication.'),
-    cfg.StrOpt('cafile', help='CA bundle used to verify the Prometheus certificate.'),
-    cfg.BoolOpt('insecure', default=False,
-                help='Do not verify the Prometheus TLS certificate.'),
-    cfg.IntOpt('timeout', default=60, min=1,
-               help='Timeout of one Prometheus HTTP request, in seconds.'),
-]
+] + collect.PROMETHEUS_OPTS  # the same connection options as the collector
 
 GNOCCHI_OPTS = [
     cfg.StrOpt('scope_attribute', default='project_id',
