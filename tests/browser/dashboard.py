@@ -8,6 +8,7 @@ session's timing report.
 from __future__ import annotations
 
 import dataclasses
+import html
 import os
 import time
 
@@ -107,4 +108,5 @@ class Dashboard:
     def error_summary(self) -> str:
         """The exception of a Django DEBUG 500 page ('' on other pages)."""
         locator = self.page.locator('#summary h1, #summary .exception_value')
-        return ' / '.join(locator.all_inner_texts())
+        # The page escapes the message twice (&#x27; shows up in the text).
+        return html.unescape(' / '.join(locator.all_inner_texts()))

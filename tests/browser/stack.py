@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import importlib.util
 import json
 import os
@@ -108,6 +109,10 @@ class RatingStack:
     rated_until: datetime.datetime
     """Every rated scope has been processed up to here (naive UTC)."""
 
+    @functools.cached_property
+    def admin_session(self) -> ks_session.Session:
+        return self.session()
+
     def session(self, user: str = 'admin', password: str = keystone.ADMIN_PASSWORD,
                 project: str = 'admin') -> ks_session.Session:
         """A Keystone session scoped like a dashboard user's token."""
@@ -116,10 +121,17 @@ class RatingStack:
             user_domain_id='default', project_name=project,
             project_domain_id='default'), timeout=30)
 
+    def summary(self, session: ks_session.Session | None = None,
+                **params: Any) -> list[dict[str, Any]]:
+        """The rows of ``GET /v2/summary`` in the dashboard's object format."""
+        response = self.get('/v2/summary', session, response_format='object', **params)
+        assert response.status_code == 200, response.text
+        return response.json()['results']
+
     def get(self, path: str, session: ks_session.Session | None = None,
             **params: Any) -> requests.Response:
         """GET on the API with a token of ``session`` (admin by default)."""
-        session = session or self.session()
+        session = session or self.admin_session
         return session.get(self.url + path, params=params, raise_exc=False)
 
 
@@ -255,7 +267,7 @@ def _wait_for_api(url: str, process: subprocess.Popen, processes: Processes) -> 
 def _wait_for_rating(stack: RatingStack, scope_ids: list[str],
                      process: subprocess.Popen, processes: Processes) -> None:
     """Until the processor has rated every scope up to ``stack.rated_until``."""
-    session = stack.session()
+    session = stack.admin_session
     deadline = time.monotonic() + RATING_TIMEOUT
     while time.monotonic() < deadline and process.poll() is None:
         states = stack.get('/v2/scope', session, limit=100).json().get('results', [])
