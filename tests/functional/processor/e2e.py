@@ -97,8 +97,8 @@ def generate(scopes: int, resources: int, hours: int) -> list[Resource]:
     """``resources`` resources of each type per scope, with usage that varies.
 
     Instances vanish now and then (no sample, nothing to rate), volumes grow
-    every day, floating IPs are released one after the other, and images have
-    quarter-GiB sizes on both sides of the image threshold.
+    every day, floating IPs are released at three different hours, and images
+    have quarter-GiB sizes on both sides of the image threshold.
     """
     cloud = []
     for s in range(scopes):
@@ -113,7 +113,7 @@ def generate(scopes: int, resources: int, hours: int) -> list[Resource]:
                 {h: 10 * (r + 1) + 5 * (h // 24) for h in range(hours)}))
             cloud.append(Resource(
                 'ip.floating', scope, 'ip-%d-%d' % (s, r), None,
-                {h: 1 for h in range(max(1, hours - 8 * r))}))
+                {h: 1 for h in range(max(1, hours - 8 * (r % 3)))}))
             cloud.append(Resource(
                 'image.size', scope, 'img-%d-%d' % (s, r), None,
                 {h: GIB * (12 + 16 * r + 2 * s + h % 3) // 4 for h in range(hours)}))
