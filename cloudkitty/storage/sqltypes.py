@@ -13,7 +13,11 @@ Precision choice:
 SQLite has no exact numeric type: its NUMERIC goes through a binary float. The
 amounts are therefore stored there as decimal text, and summed by the exact
 aggregate ``ck_decimal_sum`` that :func:`prepare_connection` registers on the
-connection (SQLite's own ``SUM`` would convert the text to floats).
+connection (SQLite's own ``SUM`` would convert the text to floats), and
+added by ``ck_decimal_add`` (the summary rollups' upserts).
+
+The rollup sums (``rollup_qty_type``/``rollup_price_type``) keep the same
+scales with 20 more integer digits, so that no sum of points can overflow.
 """
 from __future__ import annotations
 
@@ -24,17 +28,19 @@ from sqlalchemy import types
 
 QTY_PRECISION, QTY_SCALE = 40, 18
 PRICE_PRECISION, PRICE_SCALE = 40, 28
+#: Integer digits added to the sums kept by the summary rollups.
+_SUM_EXTRA_DIGITS = 20
 
 # Sums of many 28-digit prices need more than the default 28 significant digits.
-_EXACT = decimal.Context(prec=120)
+EXACT_CONTEXT = decimal.Context(prec=120)
 _ONE = decimal.Decimal(1)
 
 
 def tidy(value: decimal.Decimal) -> decimal.Decimal:
     """The same number without the trailing zeros NUMERIC(p, s) pads it with."""
     if value == value.to_integral_value():
-        return value.quantize(_ONE, context=_EXACT)
-    return value.normalize(context=_EXACT)
+        return value.quantize(_ONE, context=EXACT_CONTEXT)
+    return value.normalize(context=EXACT_CONTEXT)
 
 
 class Amount(types.TypeDecorator):
@@ -62,7 +68,7 @@ class Amount(types.TypeDecorator):
         if not isinstance(value, decimal.Decimal):
             value = decimal.Decimal(str(value))
         if value.as_tuple().exponent < -self._scale:
-            value = value.quantize(self._quantum, context=_EXACT)
+            value = value.quantize(self._quantum, context=EXACT_CONTEXT)
         return value
 
     def process_bind_param(self, value, dialect):
@@ -87,14 +93,21 @@ class _DecimalSum:
         if value is None:
             return
         amount = decimal.Decimal(value if isinstance(value, str) else str(value))
-        self.total = amount if self.total is None else _EXACT.add(self.total, amount)
+        self.total = amount if self.total is None else EXACT_CONTEXT.add(self.total, amount)
 
     def finalize(self) -> str | None:
         return None if self.total is None else str(self.total)
 
 
+def _decimal_add(left, right) -> str | None:
+    """SQLite scalar: exact ``left + right`` of decimal text (NULL counts as 0)."""
+    terms = [decimal.Decimal(str(term)) for term in (left, right) if term is not None]
+    return str(EXACT_CONTEXT.add(*terms)) if len(terms) == 2 else (
+        str(terms[0]) if terms else None)
+
+
 def prepare_connection(connection: sa.Connection) -> None:
-    """Make :func:`amount_sum` usable on this connection (SQLite only).
+    """Make :func:`amount_sum`/:func:`amount_add` usable here (SQLite only).
 
     Registering is cheap and idempotent, so it is done on the connection that
     runs the query rather than through a pool event, which would miss the
@@ -103,6 +116,7 @@ def prepare_connection(connection: sa.Connection) -> None:
     if connection.dialect.name == 'sqlite':
         raw = connection.connection.driver_connection
         raw.create_aggregate('ck_decimal_sum', 1, _DecimalSum)
+        raw.create_function('ck_decimal_add', 2, _decimal_add, deterministic=True)
 
 
 def amount_sum(column: sa.ColumnElement, amount_type: Amount,
@@ -112,9 +126,25 @@ def amount_sum(column: sa.ColumnElement, amount_type: Amount,
     return function(column, type_=amount_type)
 
 
+def amount_add(left: sa.ColumnElement, right: sa.ColumnElement, amount_type: Amount,
+               dialect: str) -> sa.ColumnElement:
+    """``left + right``, exact on every dialect (see :func:`prepare_connection`)."""
+    if dialect == 'sqlite':
+        return sa.func.ck_decimal_add(left, right, type_=amount_type)
+    return left + right
+
+
 def qty_type() -> Amount:
     return Amount(QTY_PRECISION, QTY_SCALE)
 
 
 def price_type() -> Amount:
     return Amount(PRICE_PRECISION, PRICE_SCALE)
+
+
+def rollup_qty_type() -> Amount:
+    return Amount(QTY_PRECISION + _SUM_EXTRA_DIGITS, QTY_SCALE)
+
+
+def rollup_price_type() -> Amount:
+    return Amount(PRICE_PRECISION + _SUM_EXTRA_DIGITS, PRICE_SCALE)

@@ -6,11 +6,15 @@ common queries, "one scope over one month" and "every scope over one month by
 type", are driven by the indexes below; every other attribute stays in the
 ``groupby``/``metadata`` JSON documents (JSONB on PostgreSQL) and is reached
 through JSON extraction in SQL.
+
+``storage_rated_rollups`` holds the exact sums of those points per bucket
+(scope, type, period and the calendar groupby keys), kept in the same
+transactions as the points; see :mod:`.rollup`.
 """
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from cloudkitty.storage import sqltypes
+from cloudkitty.storage import base, sqltypes
 
 METADATA = sa.MetaData()
 
@@ -38,3 +42,34 @@ rated_points = sa.Table(
     # index costs next to nothing to maintain on the bulk insert path.
     sa.Index('ix_storage_rated_points_begin', 'begin', postgresql_using='brin'),
 )
+
+#: The groupby attributes a rollup bucket keeps: the calendar keys behind
+#: the ``time-d|w|m|y`` groupbys (contract §6.2).
+CALENDAR_KEYS = tuple(base.TIME_GROUPBY_ALIASES.values())
+
+rated_rollups = sa.Table(
+    'storage_rated_rollups', METADATA,
+    # SHA-1 of the bucket's key columns: one short unique key for the upserts,
+    # where a unique index on the eight key columns would exceed MySQL's limit.
+    sa.Column('bucket', sa.String(40), primary_key=True),
+    # The scope column's NULL is folded into '' here, as the groupby does.
+    sa.Column('scope', sa.String(255), nullable=False),
+    sa.Column('type', sa.String(255), nullable=False),
+    sa.Column('begin', sa.DateTime, nullable=False),
+    sa.Column('end', sa.DateTime, nullable=False),
+    *[sa.Column(key, sa.String(255), nullable=False) for key in CALENDAR_KEYS],
+    sa.Column('qty', sqltypes.rollup_qty_type(), nullable=False),
+    sa.Column('price', sqltypes.rollup_price_type(), nullable=False),
+    sa.Column('points', sa.BigInteger, nullable=False),
+    sa.Index('ix_storage_rated_rollups_scope_begin', 'scope', 'begin'),
+    sa.Index('ix_storage_rated_rollups_begin', 'begin'),
+)
+
+
+def json_text(document: sa.ColumnElement, key: str, dialect: str) -> sa.ColumnElement:
+    """``document[key]`` as text, NULL when absent."""
+    value = document[key].as_string()
+    if dialect == 'sqlite':
+        # SQLite's JSON_EXTRACT returns numbers as numbers.
+        value = sa.cast(value, sa.Text)
+    return value

@@ -1,0 +1,215 @@
+"""Summary rollups: exact sums of the rated points per bucket.
+
+A bucket is (scope, type, begin, end, calendar groupby keys): every summary
+grouped by a subset of those and filtered by scope and type can be answered
+from ``storage_rated_rollups`` instead of the points, which holds one row
+per bucket (one per scope, type and period in practice) instead of one per
+resource.
+
+Exactness: every write of points changes the rollups in the same
+transaction. A push adds the pushed amounts (summed here, with the values
+written to the points table); a delete subtracts exactly the rows it removed
+(``DELETE … RETURNING``), and drops the buckets left without a point. Adds
+and subtracts are upserts on the bucket key, so concurrent writers to the same
+bucket commute. Reprocessing (delete then push) therefore leaves exactly the
+sums of the points stored.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.dialects import mysql, postgresql, sqlite
+
+from cloudkitty.storage import sqltypes
+from cloudkitty.storage.v2.sqlalchemy import bulk
+from cloudkitty.storage.v2.sqlalchemy.models import (
+    CALENDAR_KEYS,
+    json_text,
+    rated_points,
+    rated_rollups,
+)
+
+#: (scope, type, begin, end, *calendar key texts)
+BucketKey = tuple[Any, ...]
+
+KEY_COLUMNS = ('scope', 'type', 'begin', 'end', *CALENDAR_KEYS)
+
+_ROLLUPS = rated_rollups.c
+_POINTS = rated_points.c
+_ADD = sqltypes.EXACT_CONTEXT.add
+_NEGATE = sqltypes.EXACT_CONTEXT.minus
+#: Buckets per statement when dropping emptied buckets.
+_IN_CHUNK = 1000
+
+
+def attribute_text(value: Any) -> str:
+    """A groupby value as the SQL JSON text extraction reads it ('' if absent)."""
+    if value is None:
+        return ''
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float, list, dict)):
+        return bulk.to_json(value)
+    # Stored as its string by the documents' encoder.
+    return str(value)
+
+
+def _digest(key: BucketKey) -> str:
+    return hashlib.sha1('\x1f'.join(map(str, key)).encode('utf-8')).hexdigest()
+
+
+class Deltas:
+    """Changes of (qty, price, point count) per bucket within one transaction."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[BucketKey, list] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self._buckets)
+
+    def add(self, key: BucketKey, qty: Decimal, price: Decimal, points: int = 1) -> None:
+        entry = self._buckets.get(key)
+        if entry is None:
+            self._buckets[key] = [qty, price, points]
+        else:
+            entry[0] = _ADD(entry[0], qty)
+            entry[1] = _ADD(entry[1], price)
+            entry[2] += points
+
+    def track(self, records: Iterable[bulk.PointRecord]) -> Iterator[bulk.PointRecord]:
+        """Pass ``records`` through, adding each one to its bucket.
+
+        The amounts must already be on the stored scale (``Amount.to_scale``)
+        for the sums to equal the stored points'.
+        """
+        calendar: tuple[str, ...] = ()
+        calendar_of: dict | None = None
+        for record in records:
+            begin, end, scope, metric_type, _, qty, price, _, groupby, _ = record
+            if groupby is not calendar_of:
+                calendar_of = groupby
+                calendar = tuple(attribute_text(groupby.get(key)) for key in CALENDAR_KEYS)
+            self.add((scope or '', metric_type, begin, end, *calendar), qty, price)
+            yield record
+
+    def rows(self, sign: int) -> list[dict[str, Any]]:
+        # Negated in the exact context: ``-amount`` would round to 28 digits.
+        signed = (lambda amount: amount) if sign > 0 else _NEGATE
+        return [{'bucket': _digest(key), **dict(zip(KEY_COLUMNS, key, strict=True)),
+                 'qty': signed(qty), 'price': signed(price), 'points': points * sign}
+                for key, (qty, price, points) in self._buckets.items()]
+
+    @property
+    def points(self) -> int:
+        """The net number of points these deltas count."""
+        return sum(points for _, _, points in self._buckets.values())
+
+    def digests(self) -> list[str]:
+        return [_digest(key) for key in self._buckets]
+
+
+def _upsert(dialect: str) -> sa.Insert:
+    """INSERT of bucket rows that adds to the bucket when it already exists."""
+    if dialect == 'mysql':
+        statement = mysql.insert(rated_rollups)
+        new = statement.inserted
+    else:
+        statement = (postgresql if dialect == 'postgresql' else sqlite).insert(rated_rollups)
+        new = statement.excluded
+    changes = {
+        'qty': sqltypes.amount_add(_ROLLUPS.qty, new.qty, sqltypes.rollup_qty_type(),
+                                   dialect),
+        'price': sqltypes.amount_add(_ROLLUPS.price, new.price,
+                                     sqltypes.rollup_price_type(), dialect),
+        'points': _ROLLUPS.points + new.points,
+    }
+    if dialect == 'mysql':
+        return statement.on_duplicate_key_update(**changes)
+    return statement.on_conflict_do_update(index_elements=['bucket'], set_=changes)
+
+
+def apply(session: orm.Session, deltas: Deltas, sign: int = 1) -> None:
+    """Add (``sign`` 1) or subtract (-1) ``deltas`` in the session's transaction."""
+    if not deltas:
+        return
+    connection = session.connection()
+    dialect = connection.dialect.name
+    sqltypes.prepare_connection(connection)
+    session.execute(_upsert(dialect), deltas.rows(sign))
+    if sign < 0:
+        digests = deltas.digests()
+        for start in range(0, len(digests), _IN_CHUNK):
+            session.execute(sa.delete(rated_rollups).where(
+                _ROLLUPS.bucket.in_(digests[start:start + _IN_CHUNK]),
+                _ROLLUPS.points <= 0))
+
+
+def _bucket_columns(dialect: str) -> list[sa.ColumnElement]:
+    """The bucket key of a point, computed in SQL like :meth:`Deltas.track` does."""
+    return [sa.func.coalesce(_POINTS.scope, ''), _POINTS.type, _POINTS.begin, _POINTS.end,
+            *[sa.func.coalesce(json_text(_POINTS.groupby, key, dialect), '')
+              for key in CALENDAR_KEYS]]
+
+
+def delete_points(session: orm.Session, conditions: list[sa.ColumnElement[bool]]) -> int:
+    """Delete the matching points and subtract them from the rollups.
+
+    Returns the number of points deleted.
+    """
+    connection = session.connection()
+    dialect = connection.dialect.name
+    sqltypes.prepare_connection(connection)
+    key_columns = [column.label('k%d' % index)
+                   for index, column in enumerate(_bucket_columns(dialect))]
+    deleted = (sa.delete(rated_points).where(*conditions)
+               .returning(*key_columns, _POINTS.qty, _POINTS.price))
+    deltas = Deltas()
+    if dialect == 'postgresql':
+        # A data-modifying CTE: the server sums the deleted rows per bucket.
+        gone = deleted.cte('gone')
+        keys = [gone.c['k%d' % index] for index in range(len(key_columns))]
+        rows = session.execute(
+            sa.select(*keys,
+                      sa.func.sum(gone.c.qty, type_=sqltypes.rollup_qty_type()),
+                      sa.func.sum(gone.c.price, type_=sqltypes.rollup_price_type()),
+                      sa.func.count())
+            .group_by(*keys))
+        for *key, qty, price, points in rows:
+            deltas.add(tuple(key), qty, price, points)
+    else:
+        if not connection.dialect.delete_returning:
+            # MySQL proper: lock the rows (and the gaps between them), read, delete.
+            read = (sa.select(*key_columns, _POINTS.qty, _POINTS.price)
+                    .where(*conditions).with_for_update())
+            rows = session.execute(read).all()
+            session.execute(sa.delete(rated_points).where(*conditions))
+        else:
+            rows = session.execute(deleted)
+        for *key, qty, price in rows:
+            deltas.add(tuple(key), qty, price)
+    apply(session, deltas, sign=-1)
+    return deltas.points
+
+
+def rebuild(connection: sa.Connection) -> None:
+    """Recompute every bucket from the points (used by the migration)."""
+    dialect = connection.dialect.name
+    sqltypes.prepare_connection(connection)
+    key_columns = _bucket_columns(dialect)
+    grouped = sa.select(
+        *key_columns,
+        sqltypes.amount_sum(_POINTS.qty, sqltypes.rollup_qty_type(), dialect),
+        sqltypes.amount_sum(_POINTS.price, sqltypes.rollup_price_type(), dialect),
+        sa.func.count()).group_by(*key_columns)
+    connection.execute(sa.delete(rated_rollups))
+    deltas = Deltas()
+    for *key, qty, price, points in connection.execute(grouped):
+        deltas.add(tuple(key), qty, price, points)
+    if deltas:
+        connection.execute(sa.insert(rated_rollups), deltas.rows(1))
+
