@@ -98,6 +98,20 @@ user_domain_id = default
 project_domain_id = default
 """
 
+# A second configuration file (its values win) for the second processor of
+# :meth:`RatingStack.start_live_scope`.
+_LIVE_CONF = """
+[collect]
+period = 60
+wait_periods = 0
+
+[collector_file]
+path = {workdir}
+
+[fetcher_source]
+sources = {scope_id}
+"""
+
 
 @dataclasses.dataclass
 class RatingStack:
@@ -108,6 +122,38 @@ class RatingStack:
     """Keystone project ids by name."""
     rated_until: datetime.datetime
     """Every rated scope has been processed up to here (naive UTC)."""
+    conf_path: str = dataclasses.field(repr=False, default='')
+    processes: Processes | None = dataclasses.field(repr=False, default=None)
+
+    def start_live_scope(self, scope_id: str, flavor: str) -> datetime.datetime:
+        """Rate ``scope_id`` minute by minute from now on, in a second processor.
+
+        Rules made through the dashboard start when they are created and price
+        only the periods that start later: with one-minute periods the next one
+        is rated within two minutes. The scope runs one ``flavor`` instance
+        for the next hour; its state starts at the current minute (rating it
+        from the start of the month would take thousands of periods). Returns
+        that minute.
+        """
+        workdir = os.path.join(self.processes.workdir, 'live')
+        start = tz.utcnow().replace(second=0, microsecond=0)
+        with open(os.path.join(workdir, 'usage.jsonl'), 'w', encoding='utf-8') as stream:
+            for minute in range(60):
+                stream.write(json.dumps({
+                    'metric': 'instance', 'value': 1,
+                    'time': (start + datetime.timedelta(minutes=minute)).isoformat() + 'Z',
+                    'labels': {'project_id': scope_id, 'id': 'live-instance',
+                               'flavor_name': flavor}}) + '\n')
+        overrides = os.path.join(workdir, 'live.conf')
+        with open(overrides, 'w', encoding='utf-8') as stream:
+            stream.write(_LIVE_CONF.format(workdir=workdir, scope_id=scope_id))
+        response = self.admin_session.post(self.url + '/v2/scope', json={
+            'scope_id': scope_id, 'last_processed_timestamp': start.isoformat()},
+            raise_exc=False)
+        assert response.status_code == 200, response.text
+        self.processes.start('processor', '--config-file', self.conf_path,
+                             '--config-file', overrides, log='live-processor')
+        return start
 
     @functools.cached_property
     def admin_session(self) -> ks_session.Session:
@@ -218,8 +264,8 @@ class Processes:
         self.workdir = workdir
         self.running: list[subprocess.Popen] = []
 
-    def start(self, name: str, *args: str) -> subprocess.Popen:
-        log = open(os.path.join(self.workdir, '%s.log' % name), 'wb')  # noqa: SIM115
+    def start(self, name: str, *args: str, log: str | None = None) -> subprocess.Popen:
+        log = open(os.path.join(self.workdir, '%s.log' % (log or name)), 'wb')  # noqa: SIM115
         process = subprocess.Popen(
             [os.path.join(BIN_DIR, 'cloudkitty-%s' % name), *args], cwd=self.workdir,
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -307,7 +353,8 @@ def start(workdir: str, auth_url: str, projects: dict[str, str]):
         # One hourly period of wait (wait_periods = 1) after the last full hour.
         rated_until = now.replace(minute=0, second=0, microsecond=0) - datetime.timedelta(
             hours=1)
-        stack = RatingStack(url, auth_url, projects, rated_until)
+        stack = RatingStack(url, auth_url, projects, rated_until, conf, processes)
+        os.makedirs(os.path.join(workdir, 'live'))
         _load_sample_rules(url, stack.session())
         processor = processes.start('processor', '--config-file', conf)
         _wait_for_rating(stack, scope_ids, processor, processes)

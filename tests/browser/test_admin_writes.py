@@ -3,15 +3,18 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import time
 
 import pytest
 
 from cloudkitty.common import tz
+from tests.browser import helpers
 
 pytestmark = pytest.mark.browser
 
 HASHMAP = '/v1/rating/module_config/hashmap'
 PYSCRIPTS = '/v1/rating/module_config/pyscripts/scripts'
+MINUTE = datetime.timedelta(minutes=1)
 
 
 def _module(rating_stack, name: str) -> dict:
@@ -107,8 +110,17 @@ def _quote(board, desc: dict, volume: str) -> str:
     }""", [desc, volume])
 
 
+def _rated(rating_stack, scope_id: str, begin: datetime.datetime) -> list[dict]:
+    """The summary of the one-minute period starting at ``begin`` ([] until rated)."""
+    return rating_stack.summary(begin=begin.isoformat(),
+                                end=(begin + MINUTE).isoformat(),
+                                filters='project_id:%s' % scope_id)
+
+
 def test_hashmap_rules_through_the_forms_price_the_quote(admin, rating_stack):
     page = admin.page
+    gamma = rating_stack.projects['gamma']
+    rating_stack.start_live_scope(gamma, 'm1.small')
     # Replace the sample's instance rules: delete the service (DELETE with a body).
     admin.open('/admin/hashmap/')
     page.locator('tr:has(a:text-is("instance")) button:has-text("Delete")').first.click()
@@ -156,6 +168,7 @@ def test_hashmap_rules_through_the_forms_price_the_quote(admin, rating_stack):
     page.select_option('#id_group_id', label='compute')
     admin.submit_form()
 
+    rules_made = tz.utcnow()
     service_mapping = _only(rating_stack, '/mappings/', 'mappings', service_id=service_id)
     assert (service_mapping['type'], decimal.Decimal(service_mapping['cost']),
             service_mapping['group_id']) == ('flat', decimal.Decimal('0.5'), group['group_id'])
@@ -184,3 +197,12 @@ def test_hashmap_rules_through_the_forms_price_the_quote(admin, rating_stack):
     assert _quote(admin, {'metadata': {'flavor_name': 'm1.small'}}, '1') == '200 1.5'
     assert _quote(admin, {'metadata': {'flavor_name': 'm1.small'}}, '10') == '200 7.5'
     assert _quote(admin, {'metadata': {'flavor_name': 'm1.tiny'}}, '1') == '200 0.5'
+
+    # The next period the processor rates uses them: gamma runs one m1.small
+    # instance, rated minute by minute (0.5 flat x 3 rate).
+    next_period = rules_made.replace(second=0, microsecond=0) + MINUTE
+    deadline = time.monotonic() + 240
+    while not (rows := _rated(rating_stack, gamma, next_period)):
+        assert time.monotonic() < deadline, 'the period %s was not rated' % next_period
+        time.sleep(2)
+    assert helpers.total(rows) == '1.50'
