@@ -204,7 +204,9 @@ def bench(args, workdir: str) -> dict[str, object]:
             check.raise_for_status()
             report[name] = dict(run_wrk(target, args.connections, args.threads,
                                         args.duration, script),
-                                response_bytes=len(check.content))
+                                response_bytes=len(check.content),
+                                single_request_ms=round(
+                                    check.elapsed.total_seconds() * 1000, 1))
     finally:
         _stop(api)
     return report
@@ -215,9 +217,11 @@ def _print_table(report: dict[str, object]) -> None:
           '%(hashmap_mappings)d hashmap mappings' % report['data'])
     print('load: wrk, %(connections)d connections, %(threads)d threads, '
           '%(duration_seconds)ds per route' % report['load'])
-    columns = ('requests_per_second', 'p50_ms', 'p95_ms', 'p99_ms', 'max_ms', 'requests',
-               'non_2xx_3xx', 'socket_errors')
+    columns = ('single_request_ms', 'requests_per_second', 'p50_ms', 'p95_ms', 'p99_ms',
+               'max_ms', 'requests', 'non_2xx_3xx', 'socket_errors')
     print('%-30s' % 'route' + ''.join('%14s' % column[:13] for column in columns))
+    print('(requests: completed within the run; a route slower than the run under load '
+          'completes none)')
     for name, numbers in report.items():
         if isinstance(numbers, dict) and 'requests' in numbers:
             print('%-30s' % name + ''.join('%14s' % numbers[column] for column in columns))

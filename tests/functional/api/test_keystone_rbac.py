@@ -9,7 +9,6 @@ the admin before anything else.
 from __future__ import annotations
 
 import decimal
-import json
 import os
 from typing import Any
 
@@ -333,9 +332,8 @@ def test_secrets_never_reach_the_api_log(api, ids):
     bogus = 'gAAAAAB-bogus-token-that-must-not-be-logged'
     assert api.request('GET', '/v2/summary', token=bogus).status_code == 401
     log = api.read_log()
-    assert 'keystonemiddleware' in log or 'auth_token' in log or 'GET /v2/summary' in log
+    assert '"GET /v2/summary HTTP/1.1" 401' in log  # the log is the one being written
     secrets = [*api.tokens.values(), bogus, *(user.password for user in USERS.values()),
                'cloudkitty-secret']
     leaked = [secret[:12] + '...' for secret in secrets if secret in log]
     assert not leaked, leaked
-    assert json.dumps(api.tokens['admin'])[1:-1] not in log
