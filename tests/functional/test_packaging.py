@@ -6,37 +6,19 @@ and any other data file must be in the wheel: ``pip install .`` followed by
 """
 from __future__ import annotations
 
-import pathlib
-import shutil
 import subprocess
 import sys
 import zipfile
 
 import pytest
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+from tests.fixtures import source_tree
 
 pytestmark = pytest.mark.slow
 
 
-def _tracked_files() -> list[str]:
-    """Files tracked by git: what a clean clone holds."""
-    listed = subprocess.run(['git', 'ls-files'], cwd=ROOT, check=True,
-                            capture_output=True, text=True).stdout.split()
-    return [name for name in listed if (ROOT / name).is_file()]
-
-
-def _clean_copy(destination: pathlib.Path) -> pathlib.Path:
-    """The tracked files alone, so no stale build/ directory hides a gap."""
-    for name in _tracked_files():
-        target = destination / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, target)
-    return destination
-
-
 def test_wheel_contains_every_file_of_the_package(tmp_path):
-    source = _clean_copy(tmp_path / 'source')
+    source = source_tree.clean_copy(tmp_path / 'source')
     wheel_dir = tmp_path / 'wheel'
     build = subprocess.run(
         [sys.executable, '-m', 'pip', 'wheel', '--quiet', '--no-deps',
@@ -47,6 +29,7 @@ def test_wheel_contains_every_file_of_the_package(tmp_path):
 
     packaged = set(zipfile.ZipFile(wheel).namelist())
 
-    expected = {name for name in _tracked_files() if name.startswith('cloudkitty/')}
+    expected = {name for name in source_tree.tracked_files()
+                if name.startswith('cloudkitty/')}
     missing = sorted(expected - packaged)
     assert not missing, 'not installed by "pip install .": %s' % ', '.join(missing)

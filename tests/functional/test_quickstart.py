@@ -1,9 +1,10 @@
 """The README's quick start, driven as an operator runs it.
 
-``tools/quickstart.sh`` must bring up the API and the processor on embedded
-defaults, get the sample cloud rated with non-zero prices, answer the official
-CLI, stop both daemons on Ctrl-C, and resume on a second run without rating
-any period twice.
+From a clean copy of the tracked files and with no virtual environment yet,
+``tools/quickstart.sh`` must install the service, bring up the API and the
+processor on embedded defaults, get the sample cloud rated with non-zero
+prices, answer the official CLI it printed, stop both daemons on Ctrl-C, and
+resume on a second run without rating any period twice.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import queue
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from decimal import Decimal
@@ -23,8 +23,8 @@ from decimal import Decimal
 import pytest
 import requests
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-VENV = pathlib.Path(sys.prefix)
+from tests.fixtures import source_tree
+
 READY_LINE = 'Press Ctrl-C to stop both daemons.'
 WAIT_PERIODS = 2  # the default [collect] wait_periods the quick start keeps
 
@@ -40,11 +40,12 @@ def _free_port() -> int:
 class QuickStart:
     """One run of tools/quickstart.sh in its own process group."""
 
-    def __init__(self, var_dir: pathlib.Path, port: int):
-        env = dict(os.environ, CLOUDKITTY_QUICKSTART_DIR=str(var_dir),
-                   CLOUDKITTY_QUICKSTART_PORT=str(port), CLOUDKITTY_VENV=str(VENV))
+    def __init__(self, clone: pathlib.Path, port: int):
+        env = {name: value for name, value in os.environ.items()
+               if name not in ('CLOUDKITTY_VENV', 'CLOUDKITTY_QUICKSTART_DIR', 'VIRTUAL_ENV')}
+        env['CLOUDKITTY_QUICKSTART_PORT'] = str(port)
         self.process = subprocess.Popen(
-            [str(ROOT / 'tools' / 'quickstart.sh')], cwd=ROOT, env=env,
+            [str(clone / 'tools' / 'quickstart.sh')], cwd=clone, env=env,
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, start_new_session=True)
         self.lines: list[str] = []
@@ -60,7 +61,8 @@ class QuickStart:
     def output(self) -> str:
         return '\n'.join(self.lines)
 
-    def wait_until_ready(self, timeout: float = 300) -> None:
+    def wait_until_ready(self, timeout: float = 900) -> None:
+        """Wait for the instructions; the first run includes a fresh pip install."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -90,10 +92,11 @@ class QuickStart:
         self.process.wait()
 
 
-def _openstack(port: int, *args: str):
+def _openstack(clone: pathlib.Path, port: int, *args: str):
+    """The client the quick start installed, configured as it printed."""
     env = dict(os.environ, OS_AUTH_TYPE='cloudkitty-noauth',
                OS_ENDPOINT='http://127.0.0.1:%d' % port)
-    result = subprocess.run([str(VENV / 'bin' / 'openstack'), *args, '-f', 'json'],
+    result = subprocess.run([str(clone / '.venv' / 'bin' / 'openstack'), *args, '-f', 'json'],
                             env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -137,21 +140,24 @@ def _month_start_is_rateable() -> bool:
 
 def test_quickstart_rates_the_sample_stops_on_ctrl_c_and_resumes(tmp_path):
     rateable = _month_start_is_rateable()
+    clone = source_tree.clean_copy(tmp_path / 'clone')
     port = _free_port()
-    first = QuickStart(tmp_path / 'var', port)
+    first = QuickStart(clone, port)
     try:
         first.wait_until_ready()
         assert 'Created hashmap rules for instance' in first.output
+        assert 'export OS_AUTH_TYPE=cloudkitty-noauth OS_ENDPOINT=http://127.0.0.1:%d' % (
+            port) in first.output
         if rateable:
             newest = _wait_until_caught_up(port)
             end = (newest + datetime.timedelta(hours=1)).isoformat()
-            summary = _openstack(port, 'rating', 'summary', 'get', '-e', end)
-            by_type = _openstack(port, 'rating', 'summary', 'get', '-e', end, '-g', 'type')
+            summary = _openstack(clone, port, 'rating', 'summary', 'get', '-e', end)
+            by_type = _openstack(clone, port, 'rating', 'summary', 'get', '-e', end, '-g', 'type')
             assert Decimal(str(summary[0]['Rate'])) > 0
             assert {row['Type'] for row in by_type} == {
                 'instance', 'volume.size', 'ip.floating', 'image.size',
                 'network.outgoing.bytes'}
-            assert _openstack(port, 'rating', 'dataframes', 'get', '--limit', '3')
+            assert _openstack(clone, port, 'rating', 'dataframes', 'get', '--limit', '3')
 
         assert first.interrupt() != 0
         assert _daemons_gone(first), 'a daemon survived Ctrl-C'
@@ -159,13 +165,13 @@ def test_quickstart_rates_the_sample_stops_on_ctrl_c_and_resumes(tmp_path):
     finally:
         first.kill()
 
-    second = QuickStart(tmp_path / 'var', port)
+    second = QuickStart(clone, port)
     try:
         second.wait_until_ready()
         assert 'Hashmap rules already loaded' in second.output
         if rateable:
             _wait_until_caught_up(port)
-            again = _openstack(port, 'rating', 'summary', 'get', '-e', end)
+            again = _openstack(clone, port, 'rating', 'summary', 'get', '-e', end)
             assert again == summary, 'the second run rated some periods twice'
         second.interrupt()
         assert _daemons_gone(second)
