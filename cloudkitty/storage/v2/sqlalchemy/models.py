@@ -62,7 +62,9 @@ rated_rollups = sa.Table(
     sa.Column('price', sqltypes.rollup_price_type(), nullable=False),
     sa.Column('points', sa.BigInteger, nullable=False),
     sa.Index('ix_storage_rated_rollups_scope_begin', 'scope', 'begin'),
-    sa.Index('ix_storage_rated_rollups_begin', 'begin'),
+    # BRIN on PostgreSQL, as for the points: one index entry per bucket
+    # upsert is what a push pays for its rollups.
+    sa.Index('ix_storage_rated_rollups_begin', 'begin', postgresql_using='brin'),
 )
 
 

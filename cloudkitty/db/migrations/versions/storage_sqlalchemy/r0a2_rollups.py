@@ -31,7 +31,8 @@ def upgrade():
         sa.Column('points', sa.BigInteger, nullable=False))
     op.create_index('ix_storage_rated_rollups_scope_begin', 'storage_rated_rollups',
                     ['scope', 'begin'])
-    op.create_index('ix_storage_rated_rollups_begin', 'storage_rated_rollups', ['begin'])
+    op.create_index('ix_storage_rated_rollups_begin', 'storage_rated_rollups', ['begin'],
+                    postgresql_using='brin')
     # Points stored before this revision get their buckets now.
     rollup.rebuild(op.get_bind())
 
