@@ -83,15 +83,44 @@ def check_transport_url(conf) -> None:
             reason='[DEFAULT] transport_url cannot be used: %s' % error) from None
 
 
+class _PerConf:
+    """Objects cached per ConfigOpts (which is unhashable, so keyed by id).
+
+    Each entry keeps its ConfigOpts alive: an id is only unique among living
+    objects, and a freed config's id reused by a new one must never hand out
+    the old config's transport, client or server.
+    """
+
+    def __init__(self):
+        self._entries: dict[int, tuple[Any, Any]] = {}
+
+    def get(self, conf) -> Any:
+        entry = self._entries.get(id(conf))
+        return entry[1] if entry is not None and entry[0] is conf else None
+
+    def setdefault(self, conf, value) -> Any:
+        current = self.get(conf)
+        if current is not None:
+            return current
+        self._entries[id(conf)] = (conf, value)
+        return value
+
+    def pop(self, conf) -> Any:
+        value = self.get(conf)
+        if value is not None:
+            del self._entries[id(conf)]
+        return value
+
+
 _transport_lock = threading.Lock()
-_transports: dict[int, oslo_messaging.Transport] = {}
-_embedded_servers: dict[int, Any] = {}
+_transports = _PerConf()
+_embedded_servers = _PerConf()
 
 
 def get_transport(conf) -> oslo_messaging.Transport:
     """This process's RPC transport for ``conf`` (one per process and conf)."""
     with _transport_lock:
-        transport = _transports.get(id(conf))
+        transport = _transports.get(conf)
         if transport is None:
             url = EMBEDDED_URL if is_embedded(conf) else conf.transport_url
             try:
@@ -101,7 +130,7 @@ def get_transport(conf) -> oslo_messaging.Transport:
                     oslo_messaging.DriverLoadFailure) as error:
                 raise exception.ConfigurationError(
                     reason='[DEFAULT] transport_url cannot be used: %s' % error) from None
-            _transports[id(conf)] = transport
+            _transports.setdefault(conf, transport)
         return transport
 
 
@@ -167,13 +196,13 @@ class RpcClient:
             client.cast({}, kind, name=name)
 
 
-_clients: dict[int, RpcClient] = {}
+_clients = _PerConf()
 
 
 def get_rpc_client(conf) -> RpcClient:
     """The process-wide client; in embedded mode, also starts the local server."""
     with _transport_lock:
-        client = _clients.get(id(conf))
+        client = _clients.get(conf)
     if client is not None:
         return client
     transport = get_transport(conf)
@@ -181,12 +210,12 @@ def get_rpc_client(conf) -> RpcClient:
         _start_embedded_server(conf, transport)
     client = RpcClient(conf, transport)
     with _transport_lock:
-        return _clients.setdefault(id(conf), client)
+        return _clients.setdefault(conf, client)
 
 
 def _start_embedded_server(conf, transport) -> None:
     with _transport_lock:
-        if id(conf) in _embedded_servers:
+        if _embedded_servers.get(conf) is not None:
             return
         # Imported here: only the embedded mode makes the API host processor
         # endpoints, and a normal API process never loads the processor.
@@ -194,7 +223,7 @@ def _start_embedded_server(conf, transport) -> None:
         server = get_rpc_server(conf, processor_rpc.build_local_endpoints(conf),
                                 transport)
         server.start()
-        _embedded_servers[id(conf)] = server
+        _embedded_servers.setdefault(conf, server)
     LOG.info('No message bus configured ([DEFAULT] transport_url): this process '
              'serves quotes and scope resets itself')
 
@@ -202,9 +231,9 @@ def _start_embedded_server(conf, transport) -> None:
 def cleanup(conf) -> None:
     """Stop the embedded server and close the transport of ``conf`` (shutdown, tests)."""
     with _transport_lock:
-        server = _embedded_servers.pop(id(conf), None)
-        _clients.pop(id(conf), None)
-        transport = _transports.pop(id(conf), None)
+        server = _embedded_servers.pop(conf)
+        _clients.pop(conf)
+        transport = _transports.pop(conf)
     if server is not None:
         server.stop()
         server.wait()
