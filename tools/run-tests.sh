@@ -27,4 +27,4 @@ fi
 if [ "$#" -eq 0 ]; then
     set -- tests
 fi
-exec "$VENV/bin/python" -m pytest -n auto "$@"
+exec "$VENV/bin/python" -m pytest -n auto --dist loadgroup "$@"
