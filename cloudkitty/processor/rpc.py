@@ -28,7 +28,9 @@ def build_quote_frame(res_data: list[dict[str, Any]], period: int) -> DataFrame:
     Only ``desc.groupby`` and ``desc.metadata`` are kept (§12.9): flat desc
     keys do not reach the rating rules, as upstream.
     """
-    start = tz.utcnow().replace(microsecond=0)
+    # Not truncated: the rules are those active at this very instant, so a
+    # mapping created a few milliseconds ago already prices the quote.
+    start = tz.utcnow()
     frame = DataFrame(start, start + datetime.timedelta(seconds=period))
     try:
         for entry in res_data:
