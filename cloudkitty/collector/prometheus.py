@@ -9,7 +9,7 @@ from oslo_log import log as logging
 
 from cloudkitty.collector import base, metrics_config
 from cloudkitty.collector.metrics_config import ExtraArg
-from cloudkitty.common import exception
+from cloudkitty.common import exception, tz
 from cloudkitty.common import prometheus as prometheus_client
 
 LOG = logging.getLogger(__name__)
@@ -61,9 +61,54 @@ class PrometheusCollector(base.BaseCollector):
         super().__init__(conf, metrics)
         self.client = prometheus_client.PrometheusClient.from_conf_group(
             conf[self.CONF_GROUP])
+        #: (metric key, scope, period end) -> samples answered ahead by prefetch().
+        self._prefetched: dict[tuple[str, str, datetime.datetime], list[base.RawSample]] = {}
+
+    def prefetch(self, metric_key: str, scope_id: str, first_start: datetime.datetime,
+                 periods: int, period: datetime.timedelta) -> None:
+        """Answer ``periods`` consecutive periods of one metric with one range query.
+
+        A range query is evaluated exactly like the instant query at each
+        step, so the next fetch() of each of those periods gets the same
+        samples without a round trip. Only periods that are already complete
+        may be prefetched; discard_prefetched() drops what was not used.
+        """
+        definition = self.metrics[metric_key]
+        seconds = int(period.total_seconds())
+        ends = [first_start + index * period for index in range(1, periods + 1)]
+        query = build_query(definition, self.scope_key, scope_id, seconds)
+        try:
+            results = self.client.query_range(query, ends[0], ends[-1], seconds)
+        except prometheus_client.PrometheusError as error:
+            raise exception.CollectError(error.message) from None
+        end_by_unix_time = {tz.to_aware_utc(end).timestamp(): end for end in ends}
+        by_end: dict[datetime.datetime, list[base.RawSample]] = {end: [] for end in ends}
+        for series in results:
+            try:
+                labels, values = series['metric'], series['values']
+                for unix_time, text in values:
+                    end = end_by_unix_time[float(unix_time)]
+                    sample = self._sample(definition, scope_id, query, labels, text)
+                    if sample is not None:
+                        by_end[end].append(sample)
+            except (KeyError, TypeError, ValueError):
+                raise exception.CollectError(
+                    reason='unexpected series in the answer to %s: %r' % (query, series)
+                ) from None
+        for end, samples in by_end.items():
+            self._prefetched[(definition.key, scope_id, end)] = samples
+
+    def discard_prefetched(self, scope_id: str) -> None:
+        """Forget the prefetched samples of ``scope_id`` that no fetch() used."""
+        for key in [key for key in self._prefetched if key[1] == scope_id]:
+            self._prefetched.pop(key, None)
 
     def fetch(self, definition: metrics_config.MetricDefinition, scope_id: str,
               start: datetime.datetime, end: datetime.datetime) -> Iterator[base.RawSample]:
+        prefetched = self._prefetched.pop((definition.key, scope_id, end), None)
+        if prefetched is not None:
+            yield from prefetched
+            return
         period = int((end - start).total_seconds())
         query = build_query(definition, self.scope_key, scope_id, period)
         try:
@@ -72,14 +117,26 @@ class PrometheusCollector(base.BaseCollector):
             raise exception.CollectError(error.message) from None
         for result in results:
             try:
-                value = decimal.Decimal(result['value'][1])
-                labels = result['metric']
-            except (KeyError, IndexError, TypeError, decimal.InvalidOperation):
+                labels, text = result['metric'], result['value'][1]
+            except (KeyError, IndexError, TypeError):
                 raise exception.CollectError(
                     reason='unexpected sample in the answer to %s: %r' % (query, result)
                 ) from None
-            if not value.is_finite():
-                LOG.warning('Skipping the non-finite value %s of %s for scope %s',
-                            value, definition.key, scope_id)
-                continue
-            yield base.RawSample(labels, value)
+            sample = self._sample(definition, scope_id, query, labels, text)
+            if sample is not None:
+                yield sample
+
+    @staticmethod
+    def _sample(definition: metrics_config.MetricDefinition, scope_id: str, query: str,
+                labels: dict[str, str], text: str) -> base.RawSample | None:
+        """One answered value as a sample; None (logged) for a non-finite value."""
+        try:
+            value = decimal.Decimal(text)
+        except (TypeError, decimal.InvalidOperation):
+            raise exception.CollectError(
+                reason='unexpected value %r in the answer to %s' % (text, query)) from None
+        if not value.is_finite():
+            LOG.warning('Skipping the non-finite value %s of %s for scope %s',
+                        value, definition.key, scope_id)
+            return None
+        return base.RawSample(labels, value)

@@ -55,8 +55,27 @@ class PrometheusClient:
         if time is not None:
             params['time'] = tz.to_aware_utc(time).isoformat()
         LOG.debug('Prometheus query at %s: %s', params.get('time'), query)
+        return self._get('/query', params, 'vector')
+
+    def query_range(self, query: str, first: datetime.datetime, last: datetime.datetime,
+                    step_seconds: int) -> list[dict]:
+        """Evaluate ``query`` at ``first``, ``first + step``, ... ``last`` in one request.
+
+        Prometheus evaluates a range query exactly as the instant queries at
+        each step, so this answers many periods for the price of one round
+        trip. Returns ``data.result``: one series per label set, each with
+        ``values`` as ``[unix time, "value"]`` pairs.
+        """
+        params = {'query': query, 'start': tz.to_aware_utc(first).isoformat(),
+                  'end': tz.to_aware_utc(last).isoformat(), 'step': '%ds' % step_seconds}
+        LOG.debug('Prometheus range query [%s, %s] every %d s: %s',
+                  params['start'], params['end'], step_seconds, query)
+        return self._get('/query_range', params, 'matrix')
+
+    def _get(self, path: str, params: dict[str, str], result_type: str) -> list[dict]:
+        """``data.result`` of a GET on ``path``, which must be of ``result_type``."""
         try:
-            response = self.session.get(self.url + '/query', params=params,
+            response = self.session.get(self.url + path, params=params,
                                         timeout=self.timeout)
         except requests.Timeout:
             raise PrometheusError(reason='no answer from %s within %s seconds'
@@ -67,9 +86,9 @@ class PrometheusClient:
         if body.get('status') == 'error':
             raise PrometheusError('%s: %s' % (body.get('errorType'), body.get('error')))
         data = body.get('data') or {}
-        if data.get('resultType') not in (None, 'vector'):
-            raise PrometheusError(reason='expected a vector result, got %s'
-                                  % data.get('resultType'))
+        if data.get('resultType') not in (None, result_type):
+            raise PrometheusError(reason='expected a %s result, got %s'
+                                  % (result_type, data.get('resultType')))
         return data.get('result') or []
 
     @staticmethod

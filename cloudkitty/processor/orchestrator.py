@@ -20,7 +20,7 @@ from cloudkitty import coordination
 from cloudkitty.common import tz
 from cloudkitty.db import scope_state
 from cloudkitty.db.engine import Database
-from cloudkitty.processor.worker import ScopeWorker
+from cloudkitty.processor.worker import PREFETCH_MAX_PERIODS, ScopeWorker
 
 LOG = logging.getLogger(__name__)
 
@@ -41,6 +41,18 @@ def next_period_start(last_processed: datetime.datetime | None,
     if candidate + wait_periods * step < now:
         return candidate
     return None
+
+
+def count_ready(first_start: datetime.datetime, now: datetime.datetime, period: int,
+                wait_periods: int, limit: int) -> int:
+    """How many consecutive periods from the ready ``first_start`` are ready (≤ limit)."""
+    ready, start = 1, first_start
+    while ready < limit:
+        start = next_period_start(start, now, period, wait_periods)
+        if start is None:
+            break
+        ready += 1
+    return ready
 
 
 def advance_state(db: Database, scope: scope_state.ScopeKey,
@@ -114,14 +126,24 @@ class Orchestrator:
                 last = state.last_processed_timestamp if state else None
             # Under the lock only this worker moves the state, so it is read
             # once; a deactivation meanwhile makes the next advance fail.
-            while not self.stop_event.is_set():
-                start = next_period_start(last, self.clock(), self.conf.collect.period,
-                                          self.conf.collect.wait_periods)
-                if start is None:
-                    break
-                self.worker.process_period(
-                    scope_id, start,
-                    functools.partial(advance_state, self.db, scope, start, last))
-                last = start
-                rated += 1
+            prefetched = 0
+            try:
+                while not self.stop_event.is_set():
+                    now = self.clock()
+                    start = next_period_start(last, now, self.conf.collect.period,
+                                              self.conf.collect.wait_periods)
+                    if start is None:
+                        break
+                    if not prefetched:
+                        prefetched = self.worker.prefetch(scope_id, start, count_ready(
+                            start, now, self.conf.collect.period,
+                            self.conf.collect.wait_periods, PREFETCH_MAX_PERIODS))
+                    self.worker.process_period(
+                        scope_id, start,
+                        functools.partial(advance_state, self.db, scope, start, last))
+                    prefetched = max(prefetched - 1, 0)
+                    last = start
+                    rated += 1
+            finally:
+                self.worker.discard_prefetched(scope_id)
         return rated

@@ -31,6 +31,11 @@ Advance = Callable[[Any], None]
 
 _NEVER_SKIP = 'False'
 
+#: Prefetch at most this many collected points ahead (bounds the memory) ...
+PREFETCH_POINTS = 20_000
+#: ... and at most this many periods (Prometheus answers 11,000 steps at most).
+PREFETCH_MAX_PERIODS = 100
+
 
 class SkipFilter:
     """Per metric type skip expressions, compiled once (§5.4 step 5).
@@ -105,6 +110,42 @@ class ScopeWorker:
         self._metric_keys = sorted(collector.metrics)
         self._threads = concurrent.futures.ThreadPoolExecutor(
             max_workers=conf.orchestrator.max_threads, thread_name_prefix='collect')
+        #: Points collected in the last period, to size prefetches; None until known.
+        self._last_collected: int | None = None
+
+    def prefetch(self, scope_id: str, first_start: datetime.datetime, ready: int) -> int:
+        """Let the collector answer the next ``ready`` complete periods ahead.
+
+        Only collectors with a ``prefetch`` method (Prometheus: one range
+        query per metric instead of one query per metric and period) do
+        anything. Returns how many periods were prefetched (0: none, collect
+        each period on its own). A failed prefetch is logged and harmless.
+        """
+        prefetch = getattr(self.collector, 'prefetch', None)
+        if prefetch is None or self._last_collected is None:
+            return 0
+        periods = min(ready, PREFETCH_MAX_PERIODS,
+                      PREFETCH_POINTS // max(self._last_collected, 1))
+        if periods < 2:
+            return 0
+        futures = [self._threads.submit(prefetch, key, scope_id, first_start, periods,
+                                        self.period) for key in self._metric_keys]
+        try:
+            concurrent.futures.wait(futures, timeout=self._timeout)
+            for future in futures:
+                future.result(timeout=0)
+        except Exception as error:
+            LOG.warning('Prefetching %d periods of scope %s from %s failed, collecting '
+                        'them one by one: %s', periods, scope_id, first_start, error)
+            self.discard_prefetched(scope_id)
+            return 0
+        return periods
+
+    def discard_prefetched(self, scope_id: str) -> None:
+        """Drop whatever was prefetched for ``scope_id`` and not used."""
+        discard = getattr(self.collector, 'discard_prefetched', None)
+        if discard is not None:
+            discard(scope_id)
 
     def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
@@ -120,6 +161,7 @@ class ScopeWorker:
         began = time.monotonic()
         self.pipeline.reload(start, scope_id)
         frame = self.collect(scope_id, start, end)
+        self._last_collected = len(frame)
         collected = time.monotonic()
         if len(frame):
             frame = self.pipeline.rate(frame)

@@ -45,6 +45,10 @@ def by_id(points):
     return {point.groupby['id']: point for point in points}
 
 
+def in_order(points):
+    return sorted(points, key=lambda point: sorted(point.groupby.items()))
+
+
 def test_collect_returns_one_point_per_resource(collector):
     points = by_id(collector.collect('ck_instance', 'scope-1', START, START + HOUR))
     assert set(points) == {'res-1-0', 'res-1-1'}
@@ -157,3 +161,37 @@ def test_basic_auth(tmp_path, prometheus_with_basic_auth, credentials, error):
     expected = exception.NoDataCollected if error is None else exception.CollectError
     with pytest.raises(expected, match=error):
         collector.collect('ck_instance', 'scope-0', START, START + HOUR)
+
+
+@pytest.mark.parametrize('metric', ['ck_instance', 'ck_volume_size@#volume',
+                                    'ck_volume_size@#volume_total', 'ck_ip_floating'])
+def test_prefetched_periods_equal_the_periods_collected_one_by_one(tmp_path, collector,
+                                                                   metric):
+    first = synthetic_cloud.DEFAULT_START
+    one_by_one = [in_order(collector.collect(metric, 'scope-1', first + hour * HOUR,
+                                          first + (hour + 1) * HOUR)) for hour in range(6)]
+    prefetching = prometheus.PrometheusCollector(collector.conf)
+    prefetching.client.session.close()
+    prefetching.client = collector.client
+    prefetching.prefetch(metric, 'scope-1', first, 6, HOUR)
+    # Answered from the prefetch: the server is no longer asked.
+    prefetching.client = prometheus.prometheus_client.PrometheusClient('http://127.0.0.1:9')
+    # Neither answer has a defined order of series.
+    assert [in_order(prefetching.collect(metric, 'scope-1', first + hour * HOUR,
+                                      first + (hour + 1) * HOUR))
+            for hour in range(6)] == one_by_one
+
+
+def test_a_prefetched_period_without_data_is_no_data(collector):
+    late = synthetic_cloud.DEFAULT_START + 1000 * HOUR
+    collector.prefetch('ck_instance', 'scope-1', late, 2, HOUR)
+    with pytest.raises(exception.NoDataCollected):
+        collector.collect('ck_instance', 'scope-1', late, late + HOUR)
+
+
+def test_discarded_prefetch_is_asked_again(collector):
+    collector.prefetch('ck_instance', 'scope-1', START, 2, HOUR)
+    collector.discard_prefetched('scope-1')
+    collector.client = prometheus.prometheus_client.PrometheusClient('http://127.0.0.1:9')
+    with pytest.raises(exception.CollectError):
+        collector.collect('ck_instance', 'scope-1', START, START + HOUR)

@@ -8,7 +8,7 @@ import pytest
 from cloudkitty import coordination
 from cloudkitty.common import exception, tz
 from cloudkitty.db import scope_state
-from cloudkitty.processor.orchestrator import next_period_start
+from cloudkitty.processor.orchestrator import count_ready, next_period_start
 from cloudkitty.processor.worker import SkipFilter
 from tests.unit.processor import doubles
 from tests.unit.processor.harness import MONTH, NOW
@@ -134,6 +134,13 @@ def test_the_default_skip_expression_costs_nothing():
 def test_an_invalid_skip_expression_is_a_configuration_error():
     with pytest.raises(exception.ConfigurationError, match='skip_datapoints_expression'):
         SkipFilter('datapoint[', {})
+
+
+@pytest.mark.parametrize('limit, expected', [(100, 4), (2, 2), (1, 1)])
+def test_count_ready_stops_at_the_wait_window_and_the_limit(limit, expected):
+    # Just after 05:00 with wait_periods=2: the periods from 00:00 to 03:00.
+    assert count_ready(MONTH, MONTH + 5 * HOUR + datetime.timedelta(seconds=1), 3600, 2,
+                       limit) == expected
 
 
 def test_month_start_is_used_for_real_clocks():
