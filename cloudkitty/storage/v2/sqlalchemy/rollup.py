@@ -46,6 +46,7 @@ _NEGATE = sqltypes.EXACT_CONTEXT.minus
 #: Buckets per statement when dropping emptied buckets.
 _IN_CHUNK = 1000
 _ROW_COLUMNS = ('bucket', *KEY_COLUMNS, 'qty', 'price', 'points')
+_NUMBER_COLUMNS = frozenset(('qty', 'price', 'points'))
 _UNNEST_UPSERT = sa.text(
     'INSERT INTO storage_rated_rollups (%s) SELECT * FROM unnest(%s) '
     'ON CONFLICT (bucket) DO UPDATE SET qty = storage_rated_rollups.qty + excluded.qty, '
@@ -107,12 +108,23 @@ class Deltas:
             self.add((scope or '', metric_type, begin, end, *calendar), qty, price)
             yield record
 
-    def rows(self, sign: int) -> list[dict[str, Any]]:
+    def columns(self, sign: int) -> dict[str, list]:
+        """The bucket rows column by column (``_ROW_COLUMNS`` order)."""
         # Negated in the exact context: ``-amount`` would round to 28 digits.
         signed = (lambda amount: amount) if sign > 0 else _NEGATE
-        return [{'bucket': _digest(key), **dict(zip(KEY_COLUMNS, key, strict=True)),
-                 'qty': signed(qty), 'price': signed(price), 'points': points * sign}
-                for key, (qty, price, points) in self._buckets.items()]
+        keys = list(self._buckets)
+        sums = list(self._buckets.values())
+        columns = {'bucket': [_digest(key) for key in keys]}
+        columns.update(zip(KEY_COLUMNS, map(list, zip(*keys, strict=True)), strict=True))
+        columns['qty'] = [signed(qty) for qty, _, _ in sums]
+        columns['price'] = [signed(price) for _, price, _ in sums]
+        columns['points'] = [points * sign for _, _, points in sums]
+        return columns
+
+    def rows(self, sign: int) -> list[dict[str, Any]]:
+        columns = self.columns(sign)
+        return [dict(zip(columns, values, strict=True))
+                for values in zip(*columns.values(), strict=True)]
 
     @property
     def points(self) -> int:
@@ -123,13 +135,20 @@ class Deltas:
         return [_digest(key) for key in self._buckets]
 
 
-def _array_literal(values: list) -> str:
+def _array_literal(values: list, quoted: bool) -> str:
     """A PostgreSQL array literal of ``values`` (as text; psycopg2 adapts a
-    list element by element, several times slower)."""
-    return '{%s}' % ','.join(
-        str(value) if isinstance(value, (int, Decimal))
-        else '"%s"' % str(value).replace('\\', '\\\\').replace('"', '\\"')
-        for value in values)
+    list element by element, several times slower).
+
+    ``quoted`` elements are written as quoted strings (needed for '' and any
+    text with separators); the escapes are looked for once per column.
+    """
+    texts = list(map(str, values))
+    if not quoted:
+        return '{%s}' % ','.join(texts)
+    joined = ''.join(texts)
+    if '\\' in joined or '"' in joined:
+        texts = [text.replace('\\', '\\\\').replace('"', '\\"') for text in texts]
+    return '{"%s"}' % '","'.join(texts)
 
 
 def _upsert(dialect: str) -> sa.Insert:
@@ -159,15 +178,15 @@ def apply(session: orm.Session, deltas: Deltas, sign: int = 1) -> None:
     connection = session.connection()
     dialect = connection.dialect.name
     sqltypes.prepare_connection(connection)
-    rows = deltas.rows(sign)
     if dialect == 'postgresql':
         # psycopg2 runs an executemany as one statement per row, and SQLAlchemy
         # compiles a multi-row VALUES anew each time: one array per column
         # instead, in one fixed statement.
-        session.execute(_UNNEST_UPSERT, {column: _array_literal([row[column] for row in rows])
-                                         for column in _ROW_COLUMNS})
+        session.execute(_UNNEST_UPSERT, {
+            column: _array_literal(values, quoted=column not in _NUMBER_COLUMNS)
+            for column, values in deltas.columns(sign).items()})
     else:
-        session.execute(_upsert(dialect), rows)
+        session.execute(_upsert(dialect), deltas.rows(sign))
     if sign < 0:
         digests = deltas.digests()
         for start in range(0, len(digests), _IN_CHUNK):
