@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import threading
+import uuid
 from typing import Any
 
 import oslo_messaging
@@ -115,6 +116,23 @@ class _PerConf:
 _transport_lock = threading.Lock()
 _transports = _PerConf()
 _embedded_servers = _PerConf()
+_topic_lock = threading.Lock()
+_embedded_topics = _PerConf()
+
+
+def rpc_topic(conf) -> str:
+    """The topic the processor endpoints of ``conf`` listen on.
+
+    With a message bus it is ``[orchestrator] rpc_topic``. In embedded mode the
+    fake transport's exchanges are shared by the whole process, so each
+    configuration gets a private topic: only the endpoints started for it can
+    answer its requests, never those of another configuration in the process.
+    """
+    if not is_embedded(conf):
+        return conf.orchestrator.rpc_topic
+    with _topic_lock:
+        return _embedded_topics.setdefault(
+            conf, '%s-embedded-%s' % (conf.orchestrator.rpc_topic, uuid.uuid4().hex))
 
 
 def get_transport(conf) -> oslo_messaging.Transport:
@@ -137,7 +155,7 @@ def get_transport(conf) -> oslo_messaging.Transport:
 def get_rpc_server(conf, endpoints: list[object],
                    transport: oslo_messaging.Transport | None = None):
     """An RPC server (not started) for the processor endpoints, named after the host."""
-    target = oslo_messaging.Target(topic=conf.orchestrator.rpc_topic, server=conf.host,
+    target = oslo_messaging.Target(topic=rpc_topic(conf), server=conf.host,
                                    version=VERSION)
     return oslo_messaging.get_rpc_server(transport or get_transport(conf), target,
                                          endpoints, executor='threading')
@@ -151,12 +169,12 @@ class RpcClient:
         self.timeout = conf.orchestrator.quote_timeout
         self._rating = oslo_messaging.get_rpc_client(
             transport,
-            oslo_messaging.Target(topic=conf.orchestrator.rpc_topic,
+            oslo_messaging.Target(topic=rpc_topic(conf),
                                   namespace=RATING_NAMESPACE, version=VERSION),
             timeout=self.timeout,
             transport_options=oslo_messaging.TransportOptions(at_least_once=True))
         self._scope = oslo_messaging.get_rpc_client(
-            transport, oslo_messaging.Target(topic=conf.orchestrator.rpc_topic,
+            transport, oslo_messaging.Target(topic=rpc_topic(conf),
                                              version=VERSION))
 
     def quote(self, resources: list[dict[str, Any]]) -> str:
@@ -234,6 +252,8 @@ def cleanup(conf) -> None:
         server = _embedded_servers.pop(conf)
         _clients.pop(conf)
         transport = _transports.pop(conf)
+    with _topic_lock:
+        _embedded_topics.pop(conf)
     if server is not None:
         server.stop()
         server.wait()
