@@ -1,9 +1,9 @@
 """Read the hashmap rules active at a timestamp for a scope (contract §3.2).
 
-Five queries per reload, whatever the number of rules: services, fields,
-groups, active mappings, thresholds. Rows come back global first, then the
-scope's own, each in creation (id) order, which is the order the tenant
-overlay needs.
+Three queries per reload, whatever the number of rules: services with their
+fields, active mappings and thresholds with their group names. Rows come back
+global first, then the scope's own, each in creation (id) order, which is the
+order the tenant overlay needs.
 """
 from __future__ import annotations
 
@@ -36,8 +36,9 @@ def _tenant_filter(column, for_tenant: bool):
 def _mappings_query(for_tenant: bool) -> sa.Select:
     """Mappings active at ``:start``, global first, then by creation."""
     return (sa.select(HashMapMapping.service_id, HashMapMapping.field_id,
-                      HashMapMapping.group_id, HashMapMapping.value,
+                      HashMapGroup.name, HashMapMapping.value,
                       HashMapMapping.map_type, HashMapMapping.cost)
+            .outerjoin(HashMapGroup, HashMapGroup.id == HashMapMapping.group_id)
             .where(HashMapMapping.start <= sa.bindparam('start'),
                    sa.or_(HashMapMapping.end.is_(None),
                           HashMapMapping.end > sa.bindparam('start')),
@@ -49,18 +50,19 @@ def _mappings_query(for_tenant: bool) -> sa.Select:
 def _thresholds_query(for_tenant: bool) -> sa.Select:
     """Thresholds, global first, then by creation."""
     return (sa.select(HashMapThreshold.service_id, HashMapThreshold.field_id,
-                      HashMapThreshold.group_id, HashMapThreshold.level,
+                      HashMapGroup.name, HashMapThreshold.level,
                       HashMapThreshold.map_type, HashMapThreshold.cost)
+            .outerjoin(HashMapGroup, HashMapGroup.id == HashMapThreshold.group_id)
             .where(_tenant_filter(HashMapThreshold.tenant_id, for_tenant))
             .order_by(_global_first(HashMapThreshold.tenant_id), HashMapThreshold.id))
 
 
 # Built once: constructing these statements cost more than running them on
 # every reload, i.e. every period.
-_SERVICES = sa.select(HashMapService.id, HashMapService.name).order_by(HashMapService.id)
-_FIELDS = (sa.select(HashMapField.id, HashMapField.name, HashMapField.service_id)
-           .order_by(HashMapField.id))
-_GROUPS = sa.select(HashMapGroup.id, HashMapGroup.name)
+_SERVICES_AND_FIELDS = (
+    sa.select(HashMapService.id, HashMapService.name, HashMapField.id, HashMapField.name)
+    .outerjoin(HashMapField, HashMapField.service_id == HashMapService.id)
+    .order_by(HashMapService.id, HashMapField.id))
 _MAPPINGS = {for_tenant: _mappings_query(for_tenant) for for_tenant in (False, True)}
 _THRESHOLDS = {for_tenant: _thresholds_query(for_tenant) for for_tenant in (False, True)}
 
@@ -69,21 +71,20 @@ def load_raters(session: orm.Session, start: datetime.datetime,
                 tenant_id: str | None) -> dict[str, ServiceRater]:
     """metric type -> rater for the rules active at ``start`` for ``tenant_id``."""
     builder = RuleSetBuilder()
-    services = dict(session.execute(_SERVICES).all())
-    for name in services.values():
-        builder.add_service(name)
-    fields = {}
-    for field_id, name, service_id in session.execute(_FIELDS):
-        fields[field_id] = (services[service_id], name)
-        builder.add_field(services[service_id], name)
-    groups = dict(session.execute(_GROUPS).all())
+    services: dict[int, str] = {}
+    fields: dict[int, tuple[str, str]] = {}
+    for service_id, service, field_id, field in session.execute(_SERVICES_AND_FIELDS):
+        services[service_id] = service
+        builder.add_service(service)
+        if field_id is not None:
+            fields[field_id] = (service, field)
+            builder.add_field(service, field)
 
     for_tenant = tenant_id is not None
     tenant_params = {'tenant_id': tenant_id} if for_tenant else {}
     mappings = session.execute(_MAPPINGS[for_tenant], {'start': start, **tenant_params})
-    for service_id, field_id, group_id, value, map_type, cost in mappings:
+    for service_id, field_id, group, value, map_type, cost in mappings:
         rule = Rule(map_type, cost)
-        group = groups.get(group_id)
         if field_id is not None:
             service, field = fields[field_id]
             builder.add_field_mapping(service, field, group, value or '', rule)
@@ -91,9 +92,8 @@ def load_raters(session: orm.Session, start: datetime.datetime,
             builder.add_service_mapping(services[service_id], group, rule)
 
     thresholds = session.execute(_THRESHOLDS[for_tenant], tenant_params)
-    for service_id, field_id, group_id, level, map_type, cost in thresholds:
+    for service_id, field_id, group, level, map_type, cost in thresholds:
         rule = Rule(map_type, cost)
-        group = groups.get(group_id)
         if field_id is not None:
             service, field = fields[field_id]
             builder.add_field_threshold(service, field, group, level, rule)
