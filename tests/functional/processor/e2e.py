@@ -5,7 +5,7 @@ and a size in GiB, floating IPs, images with a size in bytes) is generated
 here, written into a real Prometheus, collected with the metrics.yml below and
 priced with the hashmap rules of ``TARIFF``, created through the API exactly
 as an operator would. Both ``test_prometheus_e2e`` and
-``tools/bench_processor.py`` use it, so the benchmark measures the very path
+``tools/bench/processor.py`` use it, so the benchmark measures the very path
 the test proves correct.
 """
 from __future__ import annotations

@@ -15,7 +15,7 @@ Each hourly period is pushed as one frame holding every project's points (one
 load (timed separately), as autovacuum would. Only loopback servers are used;
 the PostgreSQL database is created and dropped here.
 
-    python tools/bench_storage.py --output /tmp/bench_storage.json
+    python -m tools.bench.storage --output /tmp/bench_storage.json
 """
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 """Throughput and latency of ``cloudkitty-api`` (noauth) under concurrent load.
 
 Builds a throwaway SQLite database (or ``--db-url``), pushes a month of rated
-data through the v2 storage driver (the data set of tools/bench_storage.py,
+data through the v2 storage driver (the data set of tools/bench/storage.py,
 ``--points`` points over ``--projects`` projects), starts a real
 ``cloudkitty-api`` process on a loopback port, loads the sample hashmap rules
 plus ``--flavors`` flavor mappings through the API, then runs ``wrk`` with
@@ -14,13 +14,12 @@ plus ``--flavors`` flavor mappings through the API, then runs ``wrk`` with
 Prints a table and writes the numbers as JSON (``--output``). Needs ``wrk``
 (``apt-get install wrk``).
 
-    python tools/bench_api.py --output /tmp/bench_api.json
+    python -m tools.bench.api --output /tmp/bench_api.json
 """
 from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.util
 import json
 import os
 import shutil
@@ -36,8 +35,10 @@ import requests
 from cloudkitty import service, storage
 from cloudkitty.db.engine import Database
 from cloudkitty.sample import generate
+from tools import load_sample_rules
+from tools.bench import storage as bench_storage
 
-TOOLS_DIR = os.path.dirname(os.path.abspath(__file__))
+TOOLS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO_ROOT = os.path.dirname(TOOLS_DIR)
 BIN_DIR = os.path.dirname(sys.executable)
 HASHMAP = '/v1/rating/module_config/hashmap'
@@ -80,14 +81,6 @@ end
 """
 
 
-def _load_tool(name: str):
-    """A sibling script of this one, imported as a module (tools/ is no package)."""
-    spec = importlib.util.spec_from_file_location(name, os.path.join(TOOLS_DIR, name + '.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
@@ -101,7 +94,6 @@ def _run(name: str, conf: str, *args: str) -> None:
 
 def fill_storage(conf_file: str, points: int, projects: int) -> dict[str, object]:
     """Push a month of rated data, one frame (one transaction) per hour."""
-    bench_storage = _load_tool('bench_storage')
     frames = bench_storage.build_month(points, projects)
     conf = service.prepare_service([], config_files=[conf_file], setup_logging=False)
     db = Database.from_conf(conf)
@@ -121,7 +113,7 @@ def fill_storage(conf_file: str, points: int, projects: int) -> dict[str, object
 
 def load_rules(url: str, flavors: int) -> int:
     """Sample hashmap rules + ``flavors`` flavor mappings; the number of mappings."""
-    _load_tool('load_sample_rules').load(url, generate.sample_file(generate.HASHMAP_FILE),
+    load_sample_rules.load(url, generate.sample_file(generate.HASHMAP_FILE),
                                          datetime.datetime(2024, 1, 1))
     http = requests.Session()
     service_id = http.post(url + HASHMAP + '/services', json={'name': 'bench.flavor'},

@@ -15,7 +15,7 @@ cotyledon master and its workers, sampled every 0.1 s).
 The history ends two hours ago, so that with ``wait_periods = 2`` all of it is
 ready at once. Only loopback servers are used.
 
-    python -m tools.bench_processor --output /tmp/bench_processor.json
+    python -m tools.bench.processor --output /tmp/bench_processor.json
 """
 from __future__ import annotations
 

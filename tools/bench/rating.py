@@ -9,7 +9,7 @@ on one core. Reports the median of several runs, measured in CPU time of this
 process (wall time is also shown: on a shared machine it includes waiting for
 a core), and the time of a reload.
 
-    python tools/bench_rating.py [--points N] [--runs N] [--output result.json]
+    python -m tools.bench.rating [--points N] [--runs N] [--output result.json]
 """
 from __future__ import annotations
 

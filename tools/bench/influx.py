@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Benchmark of the v2 ``influxdb`` storage on a private InfluxDB 1.x.
 
-The same month of rated data as ``tools/bench_storage.py`` (its generator is
+The same month of rated data as ``tools/bench/storage.py`` (its generator is
 imported, so the numbers compare with the SQL backend's): pushed one hourly
 frame per ``push`` call, then the month summaries the API serves most
 (grouped by project, by type, by day: median of ``--repeat`` runs) and one
 page of ``retrieve``. ``influxd`` (Debian package ``influxdb``) is started on
 a free loopback port with a temporary data directory, and stopped at the end.
 
-    python -m tools.bench_influx --output /tmp/bench_influx.json
+    python -m tools.bench.influx --output /tmp/bench_influx.json
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import time
 from cloudkitty import service
 from cloudkitty.storage.v2.influx import InfluxStorage
 from tests.fixtures.influxdb import start_influxd, stop_influxd
-from tools.bench_storage import MONTH_END, MONTH_START, _median_seconds, build_month
+from tools.bench.storage import MONTH_END, MONTH_START, _percentiles, build_month
 
 
 def run(storage: InfluxStorage, frames, repeat: int) -> dict[str, object]:
@@ -47,7 +47,7 @@ def run(storage: InfluxStorage, frames, repeat: int) -> dict[str, object]:
             MONTH_START, MONTH_END, filters={'project_id': some_project}, limit=100),
     }
     for name, query in queries.items():
-        seconds, answer = _median_seconds(query, repeat)
+        seconds, _p95, answer = _percentiles(query, repeat)
         results[name + '_seconds'] = round(seconds, 4)
         results[name + '_rows'] = answer['total']
     return results

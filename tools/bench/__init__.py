@@ -1,0 +1,1 @@
+"""The benchmark suite: one module a measured path, run with ``python -m tools.bench.<name>``."""
