@@ -53,3 +53,18 @@ def same_as_api(read_page: Callable[[], Any], read_api: Callable[[], Any]) -> tu
     shown = read_page()
     after = read_api()
     return shown, (before if shown == before else after)
+
+
+def cells(board, selector: str) -> list[list[str]]:
+    return [[cell.strip() for cell in row.locator('td').all_inner_texts()]
+            for row in board.page.locator(selector).all()]
+
+
+def rating_page(board) -> tuple[str, dict[str, str]]:
+    """Project > Rating: the Current Month card and the breakdown table."""
+    board.open('/project/rating/', screenshot='%s-project-rating' % board.user)
+    card = board.page.locator(
+        '.panel:has(h3.panel-title:text-is("Current Month")) p.h2').inner_text().strip()
+    rows = cells(board, '.panel:has(h3.panel-title:text-is("Current Month Breakdown")) '
+                         'table tbody tr')
+    return card, {row[0]: row[1] for row in rows if len(row) == 3}

@@ -8,28 +8,13 @@ from tests.browser import helpers
 pytestmark = pytest.mark.browser
 
 
-def _cells(board, selector: str) -> list[list[str]]:
-    return [[cell.strip() for cell in row.locator('td').all_inner_texts()]
-            for row in board.page.locator(selector).all()]
-
-
-def _rating_page(board) -> tuple[str, dict[str, str]]:
-    """Project > Rating: the Current Month card and the breakdown table."""
-    board.open('/project/rating/', screenshot='%s-project-rating' % board.user)
-    card = board.page.locator(
-        '.panel:has(h3.panel-title:text-is("Current Month")) p.h2').inner_text().strip()
-    rows = _cells(board, '.panel:has(h3.panel-title:text-is("Current Month Breakdown")) '
-                         'table tbody tr')
-    return card, {row[0]: row[1] for row in rows if len(row) == 3}
-
-
 def test_project_rating_shows_the_month_of_every_scope(admin, rating_stack):
     def api():
         rows = rating_stack.summary(begin=helpers.month_start_iso(), end=helpers.now_iso(),
                                     groupby='type')
         return helpers.total(rows), helpers.by_type(rows)
 
-    shown, expected = helpers.same_as_api(lambda: _rating_page(admin), api)
+    shown, expected = helpers.same_as_api(lambda: helpers.rating_page(admin), api)
     assert shown == expected
     # Every metric of the sample cloud is rated, cloud-wide for an admin.
     assert set(shown[1]) == {'instance', 'volume.size', 'ip.floating', 'image.size',
@@ -58,7 +43,7 @@ def test_rating_summary_lists_each_project(admin, rating_stack):
 
     def page():
         admin.open('/admin/rating_summary/', screenshot='admin-rating-summary')
-        return {row[1]: row[2] for row in _cells(admin, 'table tbody tr') if len(row) == 3}
+        return {row[1]: row[2] for row in helpers.cells(admin, 'table tbody tr') if len(row) == 3}
 
     def api():
         rows = rating_stack.summary(groupby='project_id')
@@ -78,7 +63,7 @@ def test_rating_summary_of_one_project(admin, rating_stack):
     def page():
         admin.open('/admin/rating_summary/%s/' % alpha,
                    screenshot='admin-rating-summary-project')
-        return {row[0]: row[1] for row in _cells(admin, 'table tbody tr') if len(row) == 2}
+        return {row[0]: row[1] for row in helpers.cells(admin, 'table tbody tr') if len(row) == 2}
 
     def api():
         rows = rating_stack.summary(groupby='type', filters='project_id:%s' % alpha)

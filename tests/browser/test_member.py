@@ -8,7 +8,6 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import helpers, stack
-from tests.browser.test_admin_views import _rating_page
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +29,7 @@ def test_project_rating_shows_alpha_only(demo, rating_stack, demo_session):
         assert helpers.by_type(own) == helpers.by_type(rows)
         return helpers.total(rows), helpers.by_type(rows)
 
-    shown, expected = helpers.same_as_api(lambda: _rating_page(demo), api)
+    shown, expected = helpers.same_as_api(lambda: helpers.rating_page(demo), api)
     assert shown == expected
     cloud = helpers.total(rating_stack.summary(begin=helpers.month_start_iso(),
                                                end=helpers.now_iso()))

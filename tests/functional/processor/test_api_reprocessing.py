@@ -25,7 +25,7 @@ from cloudkitty.processor.reprocessor import Reprocessor
 from tests.fixtures.collect import write_metrics
 from tests.fixtures.prometheus import backfilled_prometheus
 from tests.functional.processor import e2e
-from tests.functional.processor.test_prometheus_e2e import (
+from tests.functional.processor.expectations import (
     START,
     api_points,
     api_summary,
@@ -36,6 +36,7 @@ from tests.functional.processor.test_prometheus_e2e import (
 
 SCOPES = [e2e.scope_id(index) for index in range(3)]
 HOURS = 8
+END = START + HOURS * e2e.HOUR
 NOW = START + (HOURS + 1) * e2e.HOUR + datetime.timedelta(seconds=1)
 CLOUD = e2e.generate(scopes=len(SCOPES), resources=1, hours=HOURS)
 #: The new floating IP price applies to periods starting at CHANGE or later.
@@ -80,8 +81,8 @@ def summary_of(points: dict) -> dict:
 
 def assert_api_shows(client, expected: dict) -> None:
     """Dataframes point by point (each key once) and the hourly summary."""
-    assert api_points(client) == as_floats(expected)
-    assert api_summary(client) == as_floats(summary_of(expected))
+    assert api_points(client, START, END) == as_floats(expected)
+    assert api_summary(client, START, END) == as_floats(summary_of(expected))
 
 
 @pytest.fixture(scope='module')

@@ -15,51 +15,27 @@ from decimal import Decimal
 
 import pytest
 
-from cloudkitty.dataframe import parse_datetime
 from cloudkitty.storage import get_storage
 from tests.fixtures.collect import write_metrics
 from tests.fixtures.prometheus import backfilled_prometheus
 from tests.functional.processor import e2e
+from tests.functional.processor.expectations import (
+    START,
+    Key,
+    api_points,
+    api_summary,
+    as_floats,
+    expected_price,
+    expected_quantity,
+)
 
 SCOPES = [e2e.scope_id(index) for index in range(3)]
 HOURS = 72
-START = datetime.datetime(2024, 3, 4)
 END = START + HOURS * e2e.HOUR
 #: The frozen wall clock: with wait_periods = 2, the last period ready is the
 #: last one of the history.
 NOW = START + (HOURS + 1) * e2e.HOUR + datetime.timedelta(seconds=1)
 CLOUD = e2e.generate(scopes=len(SCOPES), resources=3, hours=HOURS)
-
-#: (period start, metric type, scope, resource id)
-Key = tuple[datetime.datetime, str, str, str]
-
-
-def expected_quantity(resource: e2e.Resource, raw: int) -> Decimal:
-    """The collected quantity: image sizes are bytes, rated in GiB (metrics.yml factor)."""
-    if resource.metric_type == 'image.size':
-        return Decimal(raw) / e2e.GIB
-    return Decimal(raw)
-
-
-def expected_price(resource: e2e.Resource, qty: Decimal) -> Decimal:
-    """The price list applied by hand to one resource for one hour."""
-    tariff = e2e.TARIFF
-    if resource.metric_type == 'instance':
-        per_instance = tariff.flavor_flat[resource.attribute]
-        if (resource.scope_id == tariff.override_scope
-                and resource.attribute == tariff.override_flavor):
-            per_instance = tariff.override_flat
-        return per_instance * qty
-    if resource.metric_type == 'volume.size':
-        type_rate = tariff.volume_type_rate.get(resource.attribute, Decimal(1))
-        return tariff.volume_flat * type_rate * qty
-    if resource.metric_type == 'ip.floating':
-        return tariff.ip_flat * qty
-    price = tariff.image_flat * qty
-    if qty >= tariff.image_threshold_level:
-        price *= tariff.image_threshold_rate
-    return price
-
 
 def expected_points() -> dict[Key, tuple[Decimal, Decimal]]:
     """Every rated point of the history: key -> (qty, price)."""
@@ -115,47 +91,6 @@ def stored_points(storage) -> dict[Key, tuple[Decimal, Decimal]]:
     return points
 
 
-def api_points(client) -> dict[Key, tuple[float, float]]:
-    """GET /v2/dataframes, page after page, as a user would read it."""
-    points: dict[Key, tuple[float, float]] = {}
-    offset, total = 0, None
-    while total is None or offset < total:
-        page = client.get('/v2/dataframes', params={
-            'begin': START.isoformat(), 'end': END.isoformat(), 'offset': offset,
-            'limit': 1000})
-        assert page.status == 200, page.text
-        total = page.json['total']
-        for frame in page.json['dataframes']:
-            begin = parse_datetime(frame['period']['begin'])
-            for metric_type, usage in frame['usage'].items():
-                for point in usage:
-                    key = (begin, metric_type, point['groupby']['project_id'],
-                           point['groupby']['id'])
-                    assert key not in points, key
-                    points[key] = (point['vol']['qty'], point['rating']['price'])
-                    offset += 1
-    assert len(points) == total
-    return points
-
-
-def api_summary(client) -> dict[tuple[datetime.datetime, str, str], tuple[float, float]]:
-    response = client.get('/v2/summary', params={
-        'begin': START.isoformat(), 'end': END.isoformat(),
-        'groupby': ['project_id', 'type', 'time'], 'response_format': 'object',
-        'limit': 10000})
-    assert response.status == 200, response.text
-    rows = {(parse_datetime(row['begin']), row['project_id'], row['type']):
-            (row['qty'], row['rate']) for row in response.json['results']}
-    assert len(rows) == response.json['total']
-    for row in response.json['results']:
-        assert parse_datetime(row['end']) - parse_datetime(row['begin']) == e2e.HOUR
-    return rows
-
-
-def as_floats(expected: dict) -> dict:
-    return {key: (float(qty), float(price)) for key, (qty, price) in expected.items()}
-
-
 def assert_close(actual: dict, expected: dict) -> None:
     """Same keys, and (qty, price) equal up to float rounding (pytest.approx is flat)."""
     assert actual.keys() == expected.keys()
@@ -187,8 +122,8 @@ def test_sql_storage_holds_the_hand_computed_prices(db, make_api_client, prometh
     expected = expected_points()
 
     assert stored_points(get_storage(client.conf, db)) == expected
-    assert api_points(client) == as_floats(expected)
-    assert api_summary(client) == as_floats(expected_summary())
+    assert api_points(client, START, END) == as_floats(expected)
+    assert api_summary(client, START, END) == as_floats(expected_summary())
 
 
 def test_influxdb_storage_holds_the_hand_computed_prices(sqlite_db, make_api_client,
@@ -204,5 +139,5 @@ def test_influxdb_storage_holds_the_hand_computed_prices(sqlite_db, make_api_cli
 
     # InfluxDB keeps qty and price as floats: equal up to float rounding.
     assert_close(stored_points(get_storage(client.conf, sqlite_db)), expected)
-    assert_close(api_points(client), expected)
-    assert_close(api_summary(client), expected_summary())
+    assert_close(api_points(client, START, END), expected)
+    assert_close(api_summary(client, START, END), expected_summary())

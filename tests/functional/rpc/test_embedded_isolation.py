@@ -5,11 +5,11 @@ from cloudkitty import messaging
 from cloudkitty.db import migration
 from cloudkitty.db.engine import Database
 from tests.fixtures import factories
-from tests.functional.rpc.test_rpc import _conf
+from tests.functional.rpc.bus import rpc_conf
 
 
 def _embedded_conf(db):
-    conf = _conf(db)
+    conf = rpc_conf(db)
     conf.set_override('coordination_url', 'file://%s.locks' % db.engine.url.database,
                       group='orchestrator')
     assert messaging.is_embedded(conf)

@@ -15,6 +15,7 @@ from cloudkitty.processor import rpc
 from cloudkitty.storage.v2.sqlalchemy.models import rated_points
 from cloudkitty.storage.v2.sqlalchemy.storage import SQLAlchemyStorage
 from tests.fixtures import factories, servers
+from tests.functional.rpc.bus import rpc_conf
 from tests.unit.processor import doubles
 
 T0 = datetime.datetime(2026, 3, 1)
@@ -28,22 +29,13 @@ QUOTE_REQUEST = [
 ]
 
 
-def _conf(db, **overrides):
-    conf = doubles.make_conf(database__connection=str(db.engine.url),
-                             orchestrator__quote_timeout=5)
-    messaging.register_opts(conf)
-    for name, value in overrides.items():
-        conf.set_override(name.split('__')[1], value)
-    return conf
-
-
 @pytest.fixture
 def rabbit_conf(sqlite_db):
     servers.require_port('RabbitMQ', '127.0.0.1', 5672)
     # A private exchange and topic keep concurrent test runs and services apart.
     private = 'ck-test-%s' % uuid.uuid4().hex[:8]
-    conf = _conf(sqlite_db, DEFAULT__transport_url=servers.RABBIT_URL,
-                 DEFAULT__control_exchange=private)
+    conf = rpc_conf(sqlite_db, DEFAULT__transport_url=servers.RABBIT_URL,
+                    DEFAULT__control_exchange=private)
     conf.set_override('rpc_topic', private, group='orchestrator')
     yield conf
     messaging.cleanup(conf)
@@ -171,7 +163,7 @@ def test_reset_state_cast_rewinds_the_scope(rabbit_conf, processor, sqlite_db):
 
 
 def test_embedded_mode_serves_quotes_and_resets_in_process(sqlite_db):
-    conf = _conf(sqlite_db)
+    conf = rpc_conf(sqlite_db)
     conf.set_override('coordination_url', 'file://%s' % sqlite_db.engine.url.database
                       + '.locks', group='orchestrator')
     assert messaging.is_embedded(conf)
@@ -193,7 +185,7 @@ def test_embedded_quote_applies_the_hashmap_rules_as_upstream(sqlite_db):
     factories.create_mapping(sqlite_db, '0.5', service=service)
     factories.create_mapping(sqlite_db, '2', field=flavor, value='m1')
     factories.set_module_state(sqlite_db, 'hashmap', enabled=True)
-    conf = _conf(sqlite_db)
+    conf = rpc_conf(sqlite_db)
     conf.set_override('coordination_url', 'file://%s' % sqlite_db.engine.url.database
                       + '.locks', group='orchestrator')
     try:
