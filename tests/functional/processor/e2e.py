@@ -120,16 +120,21 @@ def generate(scopes: int, resources: int, hours: int) -> list[Resource]:
     return cloud
 
 
-def to_series(cloud: Iterable[Resource], start: datetime.datetime) -> list[Series]:
-    """Prometheus series of the cloud, one sample in the middle of each hour."""
-    first = tz.to_epoch(start) + 1800
+def to_series(cloud: Iterable[Resource], start: datetime.datetime,
+              period: int = 3600) -> list[Series]:
+    """Prometheus series of the cloud, one sample in the middle of each period.
+
+    A resource's "hours" are periods of ``period`` seconds: shorter periods let
+    tests rate a live cloud in seconds.
+    """
+    first = tz.to_epoch(start) + period // 2
     series = []
     for resource in cloud:
         labels = {'project_id': resource.scope_id, 'id': resource.resource_id}
         if resource.attribute is not None:
             labels[ATTRIBUTE[resource.metric_type]] = resource.attribute
         series.append(Series(PROMETHEUS_NAME[resource.metric_type], labels,
-                             [(first + hour * 3600, value)
+                             [(first + hour * period, value)
                               for hour, value in sorted(resource.values.items())]))
     return series
 
