@@ -62,49 +62,8 @@ mkdir -p "$VAR/locks"
 [ -f "$ROOT/etc/cloudkitty/api_paste.ini" ] \
     || fail "etc/cloudkitty/api_paste.ini is missing from this tree"
 cp "$ROOT/etc/cloudkitty/api_paste.ini" "$VAR/api_paste.ini"
-python - "$VAR" "$PORT" > "$CONF" <<'EOF'
-import json
-import sys
-
-var, port = sys.argv[1:]
-with open('%s/usage/cloud.json' % var, encoding='utf-8') as stream:
-    cloud = json.load(stream)
-print(f"""# Written by tools/quickstart.sh: embedded defaults, no servers needed.
-[DEFAULT]
-auth_strategy = noauth
-api_paste_config = {var}/api_paste.ini
-transport_url = fake:/
-
-[api]
-host = 127.0.0.1
-port = {port}
-
-[database]
-connection = sqlite:///{var}/cloudkitty.sqlite
-
-[storage]
-version = 2
-backend = sqlalchemy
-
-[collect]
-collector = file
-metrics_conf = {cloud['metrics_file']}
-
-[collector_file]
-path = {var}/usage
-
-[fetcher]
-backend = source
-
-[fetcher_source]
-sources = {','.join(project['id'] for project in cloud['projects'])}
-
-[orchestrator]
-coordination_url = file://{var}/locks
-max_workers = 1
-max_workers_reprocessing = 1
-""")
-EOF
+python -m cloudkitty.sample.config --state-dir "$VAR" --port "$PORT" \
+    --usage "$VAR/usage" > "$CONF"
 
 say "Creating the database schema"
 cloudkitty-dbsync --config-file "$CONF" upgrade

@@ -33,10 +33,12 @@ from keystoneauth1.identity import v3
 
 from cloudkitty.common import tz
 from cloudkitty.dataframe import parse_datetime
+from cloudkitty.sample import config as sample_config
 from cloudkitty.sample import generate
 from tests.fixtures import keystone, servers
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PASTE_FILE = os.path.join(REPO_ROOT, 'etc', 'cloudkitty', 'api_paste.ini')
 BIN_DIR = os.path.dirname(sys.executable)
 #: The seeds of the sample clouds merged into the usage (3 x ~33 resources).
 SEEDS = (42, 43, 44)
@@ -48,69 +50,9 @@ STARTUP_TIMEOUT = 60
 #: The processor must rate a month of hourly periods for 3 scopes within this.
 RATING_TIMEOUT = 300
 
-_CONF = """\
-[DEFAULT]
-auth_strategy = keystone
-api_paste_config = {paste}
-transport_url = fake://
-debug = false
-
-[api]
-host = 127.0.0.1
-port = {port}
-
-[database]
-connection = sqlite:///{workdir}/cloudkitty.sqlite
-
-[storage]
-version = 2
-backend = sqlalchemy
-
-[collect]
-collector = file
-metrics_conf = {metrics}
-wait_periods = 1
-
-[collector_file]
-path = {workdir}/usage
-
-[fetcher]
-backend = source
-
-[fetcher_source]
-sources = {sources}
-
-[orchestrator]
-coordination_url = file://{workdir}/locks
-max_workers = 2
-max_workers_reprocessing = 1
-
-[keystone_authtoken]
-www_authenticate_uri = {auth_url}
-auth_url = {auth_url}
-auth_type = password
-# The bootstrapped catalog lists only a public identity endpoint.
-interface = public
-username = {ck_user}
-password = {ck_password}
-project_name = service
-user_domain_id = default
-project_domain_id = default
-"""
 
 # A second configuration file (its values win) for the second processor of
 # :meth:`RatingStack.start_live_scope`.
-_LIVE_CONF = """
-[collect]
-period = 60
-wait_periods = 0
-
-[collector_file]
-path = {workdir}
-
-[fetcher_source]
-sources = {scope_id}
-"""
 
 
 @dataclasses.dataclass
@@ -144,9 +86,11 @@ class RatingStack:
                     'time': (start + datetime.timedelta(minutes=minute)).isoformat() + 'Z',
                     'labels': {'project_id': scope_id, 'id': 'live-instance',
                                'flavor_name': flavor}}) + '\n')
-        overrides = os.path.join(workdir, 'live.conf')
-        with open(overrides, 'w', encoding='utf-8') as stream:
-            stream.write(_LIVE_CONF.format(workdir=workdir, scope_id=scope_id))
+        # A second configuration file: its values win over the stack's.
+        overrides = sample_config.write(os.path.join(workdir, 'live.conf'), sample_config.merged(
+            sample_config.file_collection(generate.sample_file(generate.METRICS_FILE),
+                                          workdir, [scope_id]),
+            {'collect': {'period': '60', 'wait_periods': '0'}}))
         response = self.admin_session.post(self.url + '/v2/scope', json={
             'scope_id': scope_id, 'last_processed_timestamp': start.isoformat()},
             raise_exc=False)
@@ -337,12 +281,14 @@ def start(workdir: str, auth_url: str, projects: dict[str, str]):
     days = (now - tz.month_start(now)).days + 2
     write_usage(os.path.join(workdir, 'usage'), scope_ids, days)
     conf = os.path.join(workdir, 'cloudkitty.conf')
-    with open(conf, 'w', encoding='utf-8') as stream:
-        stream.write(_CONF.format(
-            paste=os.path.join(REPO_ROOT, 'etc', 'cloudkitty', 'api_paste.ini'),
-            port=port, workdir=workdir, metrics=generate.sample_file(generate.METRICS_FILE),
-            sources=','.join(scope_ids), auth_url=auth_url,
-            ck_user=keystone.CLOUDKITTY_USER, ck_password=keystone.CLOUDKITTY_PASSWORD))
+    sample_config.write(conf, sample_config.merged(
+        sample_config.embedded(workdir, port, PASTE_FILE),
+        sample_config.file_collection(generate.sample_file(generate.METRICS_FILE),
+                                      os.path.join(workdir, 'usage'), scope_ids),
+        sample_config.keystone_authtoken(auth_url, keystone.CLOUDKITTY_USER,
+                                         keystone.CLOUDKITTY_PASSWORD),
+        {'DEFAULT': {'debug': 'false'}, 'collect': {'wait_periods': '1'},
+         'orchestrator': {'max_workers': '2'}}))
     os.makedirs(os.path.join(workdir, 'locks'), exist_ok=True)
     processes = Processes(workdir)
     try:
