@@ -38,7 +38,7 @@ from oslo_log import log as logging
 from pecan import hooks
 from webob import exc
 
-from cloudkitty.common import context, policy
+from cloudkitty.common import context, exception, policy
 
 LOG = logging.getLogger(__name__)
 
@@ -135,13 +135,24 @@ def _accepts_json(request) -> bool:
 
 
 class ErrorHook(hooks.PecanHook):
-    """Render routing/abort errors as JSON and unexpected errors as a bare 500."""
+    """Render routing/abort errors as JSON and unexpected errors as a bare 500.
+
+    A domain error raised while routing (e.g. the database went away while
+    looking up a module) gets the body its endpoint would have given: the
+    WSME fault under ``/v1``, ``{"message"}`` under ``/v2``.
+    """
 
     priority = 1
 
     def on_error(self, state, error):
         is_v2 = state.request.path_info.startswith('/v2')
         headers = {}
+        if isinstance(error, exception.CloudKittyError) and 400 <= error.code < 600:
+            if is_v2:
+                return json_response(error.code, {'message': error.message})
+            return json_response(error.code, {
+                'faultcode': 'Client' if error.code < 500 else 'Server',
+                'faultstring': error.message, 'debuginfo': None})
         if isinstance(error, exc.HTTPException):
             status, title = error.code, error.title
             description = error.detail or ''

@@ -44,6 +44,17 @@ class InvalidMetricsConfig(ConfigurationError):
     _msg_fmt = 'Invalid metrics configuration %(path)s: %(reason)s'
 
 
+class DatabaseUnavailable(CloudKittyError):
+    """The database server cannot be reached right now (down, restarting).
+
+    Transient: the next request reconnects by itself. The message names no
+    host, user or password; the driver's own words go to the log only.
+    """
+
+    _msg_fmt = 'The database is unavailable: %(reason)s. Retry later.'
+    code = 503
+
+
 class ModuleNotFound(NotFound):
     _msg_fmt = 'Module not found.'
 

@@ -1,14 +1,25 @@
-"""One engine and session factory per process, built from ``[database]``."""
+"""One engine and session factory per process, built from ``[database]``.
+
+A database server that goes away (stopped, restarting, unreachable) surfaces
+as :class:`~cloudkitty.common.exception.DatabaseUnavailable` from any query,
+never as a driver error: the API answers 503, the processor retries later.
+The pool pings a connection before handing it out (oslo.db's
+``pool_pre_ping``), so the first query after the server comes back works.
+"""
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
 
 import sqlalchemy as sa
+from oslo_db import exception as db_exception
 from oslo_db.sqlalchemy import engines
+from oslo_log import log as logging
 from sqlalchemy import event, orm
 
 from cloudkitty.common import exception
+
+LOG = logging.getLogger(__name__)
 
 # SQLite is the embedded default: the API and the processor are separate
 # processes writing one file, so WAL and a generous busy timeout are needed.
@@ -54,9 +65,19 @@ class Database:
 
     @contextlib.contextmanager
     def session(self) -> Iterator[orm.Session]:
-        """A session in one transaction: committed on exit, rolled back on error."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """A session in one transaction: committed on exit, rolled back on error.
+
+        Raises DatabaseUnavailable when the server cannot be reached.
+        """
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except (sa.exc.DBAPIError, db_exception.DBConnectionError) as error:
+            reason = _unavailable_reason(error)
+            if reason is None:
+                raise
+            LOG.warning('Database unavailable (%s): %s', reason, _driver_message(error))
+            raise exception.DatabaseUnavailable(reason=reason) from error
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -71,6 +92,34 @@ def _configure_sqlite(dbapi_connection, _record) -> None:
     cursor.execute('PRAGMA busy_timeout=%d' % _SQLITE_BUSY_TIMEOUT_MS)
     cursor.execute('PRAGMA foreign_keys=ON')
     cursor.close()
+
+
+def _unavailable_reason(error: BaseException) -> str | None:
+    """Why ``error`` means the server is unreachable, or None if it means something else.
+
+    A statement that lost its connection, or a connection that could not be
+    opened (SQLAlchemy wraps those with no statement), possibly translated
+    by oslo.db into ``DBConnectionError``. A constraint, a lock timeout or a
+    syntax error is not unavailability and keeps its own type.
+    """
+    connection_error = isinstance(error, db_exception.DBConnectionError)
+    if connection_error:
+        error = error.inner_exception or error
+    if isinstance(error, sa.exc.DBAPIError):
+        if error.connection_invalidated:
+            return 'the connection to the database server was lost'
+        if error.statement is None and isinstance(error, (sa.exc.OperationalError,
+                                                          sa.exc.InterfaceError)):
+            return 'no connection to the database server could be made'
+    return 'the database server cannot be reached' if connection_error else None
+
+
+def _driver_message(error: BaseException) -> str:
+    """The first line of the driver's own error, for the log."""
+    if isinstance(error, db_exception.DBConnectionError):
+        error = error.inner_exception or error
+    text = str(getattr(error, 'orig', None) or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _hide_password(url: str) -> str:

@@ -1,8 +1,12 @@
 """The enabled rating modules, run in priority order on each frame (contract §4).
 
-The processor calls :meth:`RatingPipeline.reload` before every period, so
-module states and rules are always read fresh; :meth:`RatingPipeline.rate`
-then passes the frame through each module in turn.
+The processor calls :meth:`RatingPipeline.reload` before every period;
+:meth:`RatingPipeline.rate` then passes the frame through each module in turn.
+A reload reads the rules version first (``cloudkitty.db.rules_version``):
+while it is unchanged, the module states and the rules compiled for earlier
+periods are reused (``cloudkitty.rating.rules_cache``), so a period costs one
+small query instead of a reload; any write to rules or module states is seen
+by the next period.
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from oslo_log import log as logging
 from cloudkitty.common import exception
 from cloudkitty.dataframe import DataFrame
 from cloudkitty.db import modules as modules_db
+from cloudkitty.db import rules_version
 from cloudkitty.db.engine import Database
 from cloudkitty.rating import registry
 from cloudkitty.rating.base import RatingModule
@@ -23,8 +28,9 @@ from cloudkitty.rating.base import RatingModule
 LOG = logging.getLogger(__name__)
 
 
-def _wrap_error(name: str, error: Exception) -> exception.RatingError:
-    if isinstance(error, exception.RatingError):
+def _wrap_error(name: str, error: Exception) -> exception.CloudKittyError:
+    # A database outage is no module's fault: it stays itself (503, retried).
+    if isinstance(error, (exception.RatingError, exception.DatabaseUnavailable)):
         return error
     return exception.RatingError(module=name, reason='%s: %s' % (type(error).__name__, error))
 
@@ -55,8 +61,10 @@ class RatingPipeline:
         self.db = db
         self._instances: dict[str, RatingModule] = {}
         self._modules: list[RatingModule] = []
+        #: The enabled modules in running order, and the rules version they were read at.
+        self._enabled: tuple[int | None, list[RatingModule]] | None = None
         #: Why the last reload failed: rating must not go on with stale or missing rules.
-        self._reload_error: exception.RatingError | None = exception.RatingError(
+        self._reload_error: exception.CloudKittyError | None = exception.RatingError(
             module='pipeline', reason='reload() was never called')
 
     @property
@@ -83,10 +91,10 @@ class RatingPipeline:
         """
         self._modules = []
         try:
-            modules = self._enabled_modules()
+            version, modules = self._enabled_modules()
             for module in modules:
                 try:
-                    module.reload(start, tenant_id)
+                    module.refresh(start, tenant_id, version)
                 except Exception as error:
                     raise _wrap_error(module.name, error) from error
         except Exception as error:
@@ -96,17 +104,28 @@ class RatingPipeline:
         self._reload_error = None
         LOG.debug('Rating modules for %s at %s: %s', tenant_id, start, self.module_names)
 
-    def _enabled_modules(self) -> list[RatingModule]:
-        """Enabled modules by priority, highest first; ties keep discovery order."""
+    def _enabled_modules(self) -> tuple[int | None, list[RatingModule]]:
+        """The rules version, and the enabled modules by priority, highest first.
+
+        Ties keep discovery order. The states are read again only when the
+        version moved (or is unknown); it is read first, so the states are
+        never older than the version they are kept under.
+        """
         with self.db.session() as session:
+            version = rules_version.current(session)
+            if (self._enabled is not None and version is not None
+                    and self._enabled[0] == version):
+                return self._enabled
             stored = modules_db.list_states(session)
         enabled = []
         for position, (name, module_class) in enumerate(registry.installed_modules().items()):
             state = registry.effective_state(name, stored.get(name, modules_db.default_state()))
             if state.enabled:
                 enabled.append((-state.priority, position, name, module_class))
-        return [self._instance(name, module_class)
-                for _priority, _position, name, module_class in sorted(enabled)]
+        modules = [self._instance(name, module_class)
+                   for _priority, _position, name, module_class in sorted(enabled)]
+        self._enabled = (version, modules)
+        return self._enabled
 
     def _run(self, frame: DataFrame, quote: bool) -> DataFrame:
         if self._reload_error is not None:
