@@ -58,7 +58,8 @@ class RulesLoader:
             # The client's create_mapping cannot send force=true: post its body here.
             body = {'cost': str(mapping['cost']), 'type': mapping.get('type', 'flat'),
                     'value': mapping.get('value'), 'start': self._since,
-                    'group_id': self._group(mapping.get('group')), **parent_id}
+                    'group_id': self._group(mapping.get('group')),
+                    'tenant_id': mapping.get('tenant_id'), **parent_id}
             self._hashmap.api_client.post(
                 self._hashmap.get_url('mappings', {}) + '?force=true', json=body)
         for threshold in parent.get('thresholds', ()):

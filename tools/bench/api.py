@@ -1,69 +1,87 @@
 #!/usr/bin/env python3
-"""Throughput and latency of ``cloudkitty-api`` (noauth) under concurrent load.
+"""Report queries and load through the HTTP API: a real ``cloudkitty-api`` on loopback.
 
-Builds a throwaway SQLite database (or ``--db-url``), pushes a month of rated
-data through the v2 storage driver (the data set of tools/bench/storage.py,
-``--points`` points over ``--projects`` projects), starts a real
-``cloudkitty-api`` process on a loopback port, loads the sample hashmap rules
-plus ``--flavors`` flavor mappings through the API, then runs ``wrk`` with
-``--connections`` concurrent clients for ``--duration`` seconds on:
+A month of rated data (the data set of :mod:`tools.bench.storage`,
+``--points`` points over ``--projects`` projects) is pushed into a fresh
+store of each backend; a real ``cloudkitty-api`` process (noauth, its own
+multi-threaded WSGI server) is started on it on a free loopback port and the
+rules of ``tools/bench/hashmap.yml`` are loaded through it. Then:
 
-* ``GET /v2/summary`` for the month, grouped by project_id;
-* ``GET /v1/rating/module_config/hashmap/mappings`` (the whole mapping list).
+* report queries, one client, ``--repeat`` requests each (p50/p95):
+  ``GET /v2/summary`` for the month grouped by project, by type and by day
+  (``time-d``), and ``GET /v2/dataframes`` pages of 100 points (the first,
+  one in the middle of the month, the first of one project);
+* load: ``wrk`` with ``--connections`` concurrent clients for ``--duration``
+  seconds, ``--runs`` times (medians), on the month summary by project and on
+  ``GET /v1/rating/module_config/hashmap/mappings``.
 
-Prints a table and writes the numbers as JSON (``--output``). Needs ``wrk``
-(``apt-get install wrk``).
+Prints the tables and writes the numbers as JSON (``--output``). Needs ``wrk``
+(Debian package ``wrk``).
 
-    python -m tools.bench.api --output /tmp/bench_api.json
+    python -m tools.bench.api --backends sqlite,postgresql --output /tmp/bench_api.json
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import datetime
 import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 
 import requests
 
-from cloudkitty import service, storage
-from cloudkitty.db.engine import Database
-from cloudkitty.sample import generate
+from cloudkitty.dataframe import DataFrame
+from tests.fixtures.influxdb import InfluxServer
+from tests.fixtures.servers import free_port
 from tools import load_sample_rules
-from tools.bench import storage as bench_storage
+from tools.bench.common import (
+    REPO_ROOT,
+    RULES_FILE,
+    Table,
+    console_script,
+    median,
+    medians,
+    merge_sections,
+    number,
+    percentile,
+    size,
+    write_config,
+    write_json,
+)
+from tools.bench.storage import (
+    MONTH_END,
+    MONTH_START,
+    build_month,
+    push_month,
+    refresh_statistics,
+)
+from tools.bench.stores import BACKENDS, Store, fresh_store, influx_server
 
-TOOLS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REPO_ROOT = os.path.dirname(TOOLS_DIR)
-BIN_DIR = os.path.dirname(sys.executable)
-HASHMAP = '/v1/rating/module_config/hashmap'
-
-_CONF = """\
-[DEFAULT]
-auth_strategy = noauth
-api_paste_config = {repo}/etc/cloudkitty/api_paste.ini
-transport_url = fake://
-log_file = {workdir}/cloudkitty-api.log
-
-[api]
-host = 127.0.0.1
-port = {port}
-
-[database]
-connection = {db_url}
-
-[storage]
-version = 2
-backend = sqlalchemy
-
-[collect]
-metrics_conf = {repo}/cloudkitty/sample/metrics.yml
-"""
+HASHMAP_MAPPINGS = '/v1/rating/module_config/hashmap/mappings'
+#: Report queries: name -> (label in the tables, path and query string).
+QUERIES = {
+    'summary_by_project': ('summary by project', '/v2/summary?groupby=project_id'),
+    'summary_by_type': ('summary by type', '/v2/summary?groupby=type'),
+    'summary_by_day': ('summary by day', '/v2/summary?groupby=time-d'),
+    'dataframes_first_page': ('dataframes, page 1', '/v2/dataframes?limit=100'),
+    'dataframes_middle_page': ('dataframes, middle page',
+                               '/v2/dataframes?limit=100&offset={middle}'),
+    'dataframes_one_project': ('dataframes, one project',
+                               '/v2/dataframes?limit=100&filters=project_id:{project}'),
+}
+#: Routes under load: name -> (label, path and query string).
+LOADED = {
+    'summary_by_project': ('summary by project', QUERIES['summary_by_project'][1]),
+    'hashmap_mappings': ('hashmap mappings list', HASHMAP_MAPPINGS),
+}
 
 # wrk hands the latency histogram to done(); one JSON line after its own text.
 _WRK_REPORT = """\
@@ -81,60 +99,96 @@ end
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+@dataclasses.dataclass(frozen=True)
+class HttpSettings:
+    repeat: int = 10
+    """Requests of each report query (p50/p95)."""
+    connections: int = 20
+    """Concurrent wrk clients."""
+    threads: int = 2
+    """wrk threads."""
+    duration: int = 10
+    """Seconds of each wrk run."""
+    runs: int = 3
+    """wrk runs of each route (medians)."""
 
 
-def _run(name: str, conf: str, *args: str) -> None:
-    subprocess.run([os.path.join(BIN_DIR, name), '--config-file', conf, *args],
-                   check=True, capture_output=True, timeout=300)
+@contextlib.contextmanager
+def running_api(store: Store, workdir: str) -> Iterator[str]:
+    """``cloudkitty-api`` serving ``store`` on a free loopback port; yields its URL."""
+    port = free_port()
+    config = os.path.join(workdir, 'cloudkitty-api.conf')
+    write_config(config, merge_sections({
+        'DEFAULT': {'auth_strategy': 'noauth', 'transport_url': 'fake://',
+                    'api_paste_config': os.path.join(REPO_ROOT, 'etc', 'cloudkitty',
+                                                     'api_paste.ini'),
+                    'log_file': os.path.join(workdir, 'cloudkitty-api.log')},
+        'api': {'host': '127.0.0.1', 'port': port},
+        'collect': {'metrics_conf': os.path.join(REPO_ROOT, 'cloudkitty', 'sample',
+                                                 'metrics.yml')},
+    }, store.sections))
+    url = 'http://127.0.0.1:%d' % port
+    with open(os.path.join(workdir, 'cloudkitty-api.out'), 'wb') as output:
+        process = subprocess.Popen([console_script('cloudkitty-api'), '--config-file', config],
+                                   stdout=output, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        _wait_until_serving(process, url, workdir)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
-def fill_storage(conf_file: str, points: int, projects: int) -> dict[str, object]:
-    """Push a month of rated data, one frame (one transaction) per hour."""
-    frames = bench_storage.build_month(points, projects)
-    conf = service.prepare_service([], config_files=[conf_file], setup_logging=False)
-    db = Database.from_conf(conf)
-    driver = storage.get_storage(conf, db)
-    started = time.perf_counter()
-    for frame in frames:
-        driver.push([frame])
-    seconds = time.perf_counter() - started
-    with db.engine.begin() as connection:
-        if db.dialect == 'sqlite':
-            connection.exec_driver_sql('ANALYZE')
-    db.dispose()
-    return {'points': sum(len(frame) for frame in frames), 'push_seconds': round(seconds, 1),
-            'month_begin': bench_storage.MONTH_START.isoformat(),
-            'month_end': bench_storage.MONTH_END.isoformat()}
+def _wait_until_serving(process: subprocess.Popen, url: str, workdir: str) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            requests.get(url + '/', timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError('cloudkitty-api did not start; see %s' % workdir)
 
 
-def load_rules(url: str, flavors: int) -> int:
-    """Sample hashmap rules + ``flavors`` flavor mappings; the number of mappings."""
-    load_sample_rules.load(url, generate.sample_file(generate.HASHMAP_FILE),
-                                         datetime.datetime(2024, 1, 1))
-    http = requests.Session()
-    service_id = http.post(url + HASHMAP + '/services', json={'name': 'bench.flavor'},
-                           timeout=30).json()['service_id']
-    field_id = http.post(url + HASHMAP + '/fields', timeout=30, json={
-        'name': 'flavor_name', 'service_id': service_id}).json()['field_id']
-    for index in range(flavors):
-        response = http.post(url + HASHMAP + '/mappings?force=true', timeout=30, json={
-            'field_id': field_id, 'value': 'bench.f%03d' % index, 'type': 'flat',
-            'cost': '0.%03d1' % index, 'start': '2024-01-01'})
-        response.raise_for_status()
-    return len(http.get(url + HASHMAP + '/mappings', timeout=30).json()['mappings'])
+def query_paths(frames: list[DataFrame]) -> dict[str, str]:
+    """The report queries over the month of ``frames``, ready to request."""
+    points = sum(len(frame) for frame in frames)
+    project = frames[0].points('instance')[0].groupby['project_id']
+    window = 'begin=%s&end=%s' % (MONTH_START.isoformat(), MONTH_END.isoformat())
+    return {name: '%s&%s' % (path.format(middle=points // 2, project=project), window)
+            for name, (_label, path) in QUERIES.items()}
 
 
-def run_wrk(url: str, connections: int, threads: int, duration: int,
-            script: str) -> dict[str, float]:
+def latency(url: str, paths: dict[str, str], repeat: int) -> dict[str, dict[str, object]]:
+    """One client, one request after another: p50/p95 of each query (after a warm-up)."""
+    results = {}
+    with requests.Session() as http:
+        for name, path in paths.items():
+            http.get(url + path, timeout=600).raise_for_status()
+            timings, response = [], None
+            for _ in range(repeat):
+                started = time.perf_counter()
+                response = http.get(url + path, timeout=600)
+                timings.append(time.perf_counter() - started)
+                response.raise_for_status()
+            results[name] = {'p50_ms': round(median(timings) * 1000, 1),
+                             'p95_ms': round(percentile(timings, 0.95) * 1000, 1),
+                             'requests': repeat, 'response_bytes': len(response.content),
+                             'total': response.json().get('total')}
+    return results
+
+
+def run_wrk(url: str, settings: HttpSettings, script: str) -> dict[str, float]:
     """One wrk run; its numbers plus requests/second."""
     result = subprocess.run(
-        ['wrk', '-c', str(connections), '-t', str(threads), '-d', '%ds' % duration,
-         '--timeout', '30s', '-s', script, url],
-        check=True, capture_output=True, text=True, timeout=duration + 120)
+        ['wrk', '-c', str(settings.connections), '-t', str(settings.threads),
+         '-d', '%ds' % settings.duration, '--timeout', '30s', '-s', script, url],
+        check=True, capture_output=True, text=True, timeout=settings.duration + 120)
     line = next(line for line in result.stdout.splitlines() if line.startswith('WRK_JSON '))
     numbers = json.loads(line[len('WRK_JSON '):])
     numbers['requests_per_second'] = round(
@@ -142,106 +196,104 @@ def run_wrk(url: str, connections: int, threads: int, duration: int,
     return numbers
 
 
-def _start_api(conf: str, workdir: str, url: str) -> subprocess.Popen:
-    with open(os.path.join(workdir, 'stdout.log'), 'wb') as output:
-        process = subprocess.Popen(
-            [os.path.join(BIN_DIR, 'cloudkitty-api'), '--config-file', conf],
-            stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            requests.get(url + '/', timeout=2)
-            return process
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError('cloudkitty-api did not start; see %s/stdout.log' % workdir)
+def load(url: str, paths: dict[str, str], settings: HttpSettings,
+         workdir: str) -> dict[str, dict[str, object]]:
+    """wrk on each route, ``settings.runs`` times: the median of each figure."""
+    script = os.path.join(workdir, 'report.lua')
+    with open(script, 'w', encoding='utf-8') as stream:
+        stream.write(_WRK_REPORT)
+    results = {}
+    for name, path in paths.items():
+        requests.get(url + path, timeout=600).raise_for_status()
+        runs = [run_wrk(url + path, settings, script) for _ in range(settings.runs)]
+        results[name] = dict(medians(runs), connections=settings.connections,
+                             duration_seconds=settings.duration)
+    return results
 
 
-def _stop(process: subprocess.Popen) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+def measure(store: Store, frames: list[DataFrame], settings: HttpSettings,
+            workdir: str) -> dict[str, object]:
+    """Report queries and load against ``cloudkitty-api`` serving the filled ``store``."""
+    with running_api(store, workdir) as url:
+        load_sample_rules.load(url, RULES_FILE, MONTH_START - datetime.timedelta(days=1))
+        paths = query_paths(frames)
+        loaded = {'summary_by_project': paths['summary_by_project'],
+                  'hashmap_mappings': HASHMAP_MAPPINGS}
+        return {'queries': latency(url, paths, settings.repeat),
+                'load': load(url, loaded, settings, workdir)}
 
 
-def bench(args, workdir: str) -> dict[str, object]:
-    port = _free_port()
-    url = 'http://127.0.0.1:%d' % port
-    conf = os.path.join(workdir, 'cloudkitty.conf')
-    db_url = args.db_url or 'sqlite:///%s/bench.sqlite' % workdir
-    with open(conf, 'w', encoding='utf-8') as stream:
-        stream.write(_CONF.format(repo=REPO_ROOT, workdir=workdir, port=port, db_url=db_url))
-    _run('cloudkitty-dbsync', conf, 'upgrade')
-    _run('cloudkitty-storage-init', conf)
-    report: dict[str, object] = {'data': fill_storage(conf, args.points, args.projects)}
-    api = _start_api(conf, workdir, url)
-    try:
-        report['data']['hashmap_mappings'] = load_rules(url, args.flavors)
-        month = report['data']
-        targets = {
-            'v2_summary_month_by_project': '%s/v2/summary?begin=%s&end=%s&groupby=project_id'
-                                           % (url, month['month_begin'], month['month_end']),
-            'v1_hashmap_mappings_list': url + HASHMAP + '/mappings',
-        }
-        script = os.path.join(workdir, 'report.lua')
-        with open(script, 'w', encoding='utf-8') as stream:
-            stream.write(_WRK_REPORT)
-        report['load'] = {'connections': args.connections, 'threads': args.threads,
-                          'duration_seconds': args.duration}
-        for name, target in targets.items():
-            check = requests.get(target, timeout=60)
-            check.raise_for_status()
-            report[name] = dict(run_wrk(target, args.connections, args.threads,
-                                        args.duration, script),
-                                response_bytes=len(check.content),
-                                single_request_ms=round(
-                                    check.elapsed.total_seconds() * 1000, 1))
-    finally:
-        _stop(api)
-    return report
+def tables(results: list[dict[str, object]]) -> list[Table]:
+    """Report query latencies and load, one row per backend and stored size.
 
-
-def _print_table(report: dict[str, object]) -> None:
-    print('data: %(points)d points (pushed in %(push_seconds)ss), '
-          '%(hashmap_mappings)d hashmap mappings' % report['data'])
-    print('load: wrk, %(connections)d connections, %(threads)d threads, '
-          '%(duration_seconds)ds per route' % report['load'])
-    columns = ('single_request_ms', 'requests_per_second', 'p50_ms', 'p95_ms', 'p99_ms',
-               'max_ms', 'requests', 'non_2xx_3xx', 'socket_errors')
-    print('%-30s' % 'route' + ''.join('%14s' % column[:13] for column in columns))
-    print('(requests: completed within the run; a route slower than the run under load '
-          'completes none)')
-    for name, numbers in report.items():
-        if isinstance(numbers, dict) and 'requests' in numbers:
-            print('%-30s' % name + ''.join('%14s' % numbers[column] for column in columns))
+    ``results`` hold ``backend``, ``points`` and the ``api`` part of :func:`measure`.
+    """
+    queries = Table('api-queries', 'Report queries through the HTTP API, one client '
+                    '(p50 / p95 ms)', ['storage', 'stored points',
+                                       *(label for label, _ in QUERIES.values()), 'requests'],
+                    [])
+    loaded = Table('api-load', 'HTTP API under load (wrk, concurrent clients on loopback)',
+                   ['storage', 'stored points', 'route', 'clients', 'requests/s', 'p50 ms',
+                    'p99 ms', 'errors', 'runs'], [])
+    for result in results:
+        api = result['api']
+        queries.rows.append([
+            result['backend'], size(result['points']),
+            *('%s / %s' % (number(api['queries'][name]['p50_ms'], 1),
+                           number(api['queries'][name]['p95_ms'], 1)) for name in QUERIES),
+            str(next(iter(api['queries'].values()))['requests'])])
+        for name, (label, _) in LOADED.items():
+            figures = api['load'][name]
+            loaded.rows.append([
+                result['backend'], size(result['points']), label,
+                str(figures['connections']), number(figures['requests_per_second'], 1),
+                number(figures['p50_ms'], 1), number(figures['p99_ms'], 1),
+                number(figures['non_2xx_3xx'] + figures['socket_errors']),
+                str(figures['runs'])])
+    return [queries, loaded]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--points', type=int, default=500_000)
     parser.add_argument('--projects', type=int, default=100)
-    parser.add_argument('--flavors', type=int, default=50,
-                        help='Flavor mappings added to the sample hashmap rules.')
-    parser.add_argument('--connections', type=int, default=20)
-    parser.add_argument('--threads', type=int, default=2, help='wrk threads.')
-    parser.add_argument('--duration', type=int, default=20, help='Seconds per route.')
-    parser.add_argument('--db-url', help='An empty database to use instead of a '
-                                         'throwaway SQLite file (loopback servers only).')
+    parser.add_argument('--backends', default='sqlite',
+                        help='Comma-separated: %s.' % ', '.join(BACKENDS))
+    parser.add_argument('--repeat', type=int, default=HttpSettings.repeat,
+                        help='Requests of each report query (p50/p95).')
+    parser.add_argument('--connections', type=int, default=HttpSettings.connections)
+    parser.add_argument('--threads', type=int, default=HttpSettings.threads,
+                        help='wrk threads.')
+    parser.add_argument('--duration', type=int, default=HttpSettings.duration,
+                        help='Seconds of each wrk run.')
+    parser.add_argument('--runs', type=int, default=HttpSettings.runs,
+                        help='wrk runs of each route (medians).')
     parser.add_argument('--output', help='Write the results as JSON here.')
     args = parser.parse_args()
     if shutil.which('wrk') is None:
-        print('bench_api: wrk is not installed (apt-get install wrk)', file=sys.stderr)
+        print('tools.bench.api: wrk is not installed (apt-get install wrk)', file=sys.stderr)
         return 1
-    with tempfile.TemporaryDirectory(prefix='ck-bench-api-') as workdir:
-        report = bench(args, workdir)
-    _print_table(report)
+    settings = HttpSettings(args.repeat, args.connections, args.threads, args.duration,
+                            args.runs)
+    backends = args.backends.split(',')
+    frames = build_month(args.points, args.projects)
+    results = []
+    with contextlib.ExitStack() as stack:
+        workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix='ck-bench-api-'))
+        influx: InfluxServer | None = (stack.enter_context(influx_server())
+                                       if 'influxdb' in backends else None)
+        for backend in backends:
+            print('api: %s, %s points...' % (backend, size(args.points)), file=sys.stderr)
+            with fresh_store(backend, workdir, influx) as store:
+                pushed = push_month(store.driver(), frames)
+                refresh_statistics(store)
+                results.append({'backend': backend, 'points': pushed['points'],
+                                'push': pushed,
+                                'api': measure(store, frames, settings, workdir)})
+    for table in tables(results):
+        table.print()
     if args.output:
-        with open(args.output, 'w', encoding='utf-8') as stream:
-            json.dump(report, stream, indent=2)
-    print(json.dumps(report))
+        write_json(args.output, results)
     return 0
 
 

@@ -1,102 +1,156 @@
 #!/usr/bin/env python3
-"""End-to-end throughput of ``cloudkitty-processor``: Prometheus -> hashmap -> SQL.
+"""End-to-end throughput of ``cloudkitty-processor``: Prometheus -> hashmap -> storage.
 
 A synthetic cloud of ``--scopes`` scopes × ``--resources`` resources of each of
 the 4 metric types (10 × 25 × 4 = 1,000 resources by default) is backfilled
-into a real Prometheus for the last ``--hours`` full hours (24), the hashmap
-rules of the end-to-end test are created through the API on a fresh
-database, and a real ``cloudkitty-processor`` (``--workers`` processes) is
-started with every scope resuming at the start of that history. The
-benchmark waits until each scope is caught up, then reports the wall time,
-rated points per second (over the whole run, and once the first period is
-stored, i.e. without the process start-up), scope-periods per second and the
-peak resident memory of the processor (the sum over its process tree: the
-cotyledon master and its workers, sampled every 0.1 s).
+into a real Prometheus for the last ``--hours`` full hours, with the generator
+and the Prometheus fixture of the end-to-end test
+(``tests/functional/processor/e2e.py``). On a fresh store, the rules of
+``tools/bench/hashmap.yml`` (flavors with tenant price lists, volume types,
+thresholds, two groups) are loaded through the HTTP API, and a real
+``cloudkitty-processor`` (``--workers`` processes) is started with every scope
+resuming at the start of that history. The benchmark waits until each scope
+is caught up, then reports the wall time, rated points per second (over the
+whole run, and once the first period is stored, i.e. without the process
+start-up), scope-periods per second and the peak resident memory of each
+process (the cotyledon master and its workers, sampled every 0.1 s) and of
+them all together. Each figure is the median of ``--runs`` runs.
+
 The history ends two hours ago, so that with ``wait_periods = 2`` all of it is
 ready at once. Only loopback servers are used.
 
-    python -m tools.bench.processor --output /tmp/bench_processor.json
+    python -m tools.bench.processor --workers 1,2 --output /tmp/bench_processor.json
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import datetime
-import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 
 import psutil
 import sqlalchemy as sa
 
 from cloudkitty.common import tz
-from cloudkitty.db import migration
 from cloudkitty.db.engine import Database
 from cloudkitty.db.models import ScopeState
-from cloudkitty.storage import get_storage
 from tests.fixtures.api import build_client
 from tests.fixtures.collect import write_metrics
-from tests.fixtures.database import ThrowawayDatabase
+from tests.fixtures.influxdb import InfluxServer
 from tests.fixtures.prometheus import backfilled_prometheus
 from tests.functional.processor import e2e
+from tools import load_sample_rules
+from tools.bench.common import (
+    RULES_FILE,
+    Table,
+    console_script,
+    medians,
+    merge_sections,
+    number,
+    serve_wsgi,
+    size,
+    write_config,
+    write_json,
+)
+from tools.bench.stores import BACKENDS, fresh_store, influx_server
 
 POLL_SECONDS = 0.1
+MIB = 2 ** 20
 
 
-def _write_config(path: str, db_url: str, overrides: dict[str, dict], workers: int) -> None:
-    """The processor's configuration file, from the same settings as the test."""
-    sections = {**overrides, 'database': {'connection': db_url},
-                'storage': {'backend': 'sqlalchemy', 'version': 2}}
-    sections['orchestrator'] = {**sections['orchestrator'], 'max_workers': workers,
-                                'max_workers_reprocessing': 0}
-    with open(path, 'w', encoding='utf-8') as stream:
-        for group, options in sections.items():
-            stream.write('[%s]\n' % group)
-            for name, value in options.items():
-                if isinstance(value, list):
-                    value = ','.join(value)
-                stream.write('%s = %s\n' % (name, value))
-            stream.write('\n')
+@dataclasses.dataclass(frozen=True)
+class CloudSize:
+    """How much work: scopes × resources of each metric type per scope × hours."""
+
+    scopes: int
+    resources: int
+    hours: int
+
+    @property
+    def total_resources(self) -> int:
+        return self.scopes * self.resources * len(e2e.METRICS)
 
 
-def _tree_rss(process: psutil.Process) -> int:
-    """Resident bytes of a process and all its children (0 for the vanished)."""
-    total = 0
-    for member in [process, *process.children(recursive=True)]:
-        try:
-            total += member.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return total
+@dataclasses.dataclass(frozen=True)
+class History:
+    """A Prometheus serving a synthetic cloud's past, and where that past starts."""
+
+    size: CloudSize
+    prometheus_url: str
+    first: datetime.datetime
+
+    @property
+    def last_period(self) -> datetime.datetime:
+        return self.first + (self.size.hours - 1) * e2e.HOUR
 
 
-def _progress(db: Database, resumed_after: datetime.datetime,
-              last_period: datetime.datetime) -> tuple[int, bool]:
-    """Periods rated so far by all scopes together, and whether every scope is done."""
+@contextlib.contextmanager
+def prometheus_history(cloud: CloudSize, workdir: str) -> Iterator[History]:
+    """Backfill a real Prometheus with the cloud's last hours (ending two hours ago)."""
+    first = tz.utcnow().replace(minute=0, second=0, microsecond=0) - (
+        cloud.hours + 1) * e2e.HOUR
+    series = e2e.to_series(e2e.generate(cloud.scopes, cloud.resources, cloud.hours), first)
+    with backfilled_prometheus(series, tempfile.mkdtemp(dir=workdir)) as url:
+        yield History(cloud, url, first)
+
+
+class _MemoryWatch:
+    """Peak RSS of each process of a tree, and of the tree as a whole."""
+
+    def __init__(self, pid: int):
+        self.root = psutil.Process(pid)
+        self.peaks: dict[int, int] = {}
+        self.peak_total = 0
+
+    def sample(self) -> None:
+        total = 0
+        for member in [self.root, *self.root.children(recursive=True)]:
+            try:
+                rss = member.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+            self.peaks[member.pid] = max(self.peaks.get(member.pid, 0), rss)
+            total += rss
+        self.peak_total = max(self.peak_total, total)
+
+    def report(self) -> dict[str, object]:
+        workers = [self.peaks[pid] / MIB for pid in sorted(self.peaks) if pid != self.root.pid]
+        return {'processes': 1 + len(workers),
+                'peak_rss_master_mib': round(self.peaks.get(self.root.pid, 0) / MIB, 1),
+                'peak_rss_worker_max_mib': round(max(workers, default=0), 1),
+                'peak_rss_workers_mib': [round(value, 1) for value in workers],
+                'peak_rss_total_mib': round(self.peak_total / MIB, 1)}
+
+
+def _progress(db: Database, history: History) -> tuple[bool, bool]:
+    """Whether any scope has rated a period yet, and whether every scope is done."""
     with db.session() as session:
         states = [row[0] for row in session.execute(sa.select(
             ScopeState.last_processed_timestamp))]
-    rated = sum(int((state - resumed_after) / e2e.HOUR) for state in states)
-    return rated, all(state >= last_period for state in states)
+    started = any(state >= history.first for state in states)
+    return started, all(state >= history.last_period for state in states)
 
 
-def run_processor(config: str, db: Database, resumed_after: datetime.datetime,
-                  last_period: datetime.datetime, log_path: str,
-                  timeout: float) -> dict[str, float]:
+def run_processor(config: str, db: Database, history: History, log_path: str,
+                  timeout: float) -> dict[str, object]:
     """Start ``cloudkitty-processor``, wait until caught up, stop it; measurements."""
     with open(log_path, 'wb') as log:
         started = time.perf_counter()
-        process = subprocess.Popen(['cloudkitty-processor', '--config-file', config],
+        process = subprocess.Popen([console_script('cloudkitty-processor'),
+                                    '--config-file', config],
                                    stdout=log, stderr=subprocess.STDOUT)
-    watched = psutil.Process(process.pid)
-    peak_rss, processes, first_advance = 0, 1, None
+    memory = _MemoryWatch(process.pid)
+    first_advance = None
     try:
         while True:
-            peak_rss = max(peak_rss, _tree_rss(watched))
-            processes = max(processes, 1 + len(watched.children(recursive=True)))
-            advanced, done = _progress(db, resumed_after, last_period)
+            memory.sample()
+            advanced, done = _progress(db, history)
             elapsed = time.perf_counter() - started
             if advanced and first_advance is None:
                 first_advance = elapsed
@@ -116,56 +170,83 @@ def run_processor(config: str, db: Database, resumed_after: datetime.datetime,
             process.kill()
             process.wait()
     return {'wall_seconds': elapsed, 'first_period_seconds': first_advance or elapsed,
-            'peak_rss_mib': peak_rss / 2 ** 20, 'processes': processes}
+            **memory.report()}
 
 
-def bench_backend(backend: str, args, prometheus_url: str, workdir: str,
-                  first: datetime.datetime) -> dict[str, object]:
-    scopes = [e2e.scope_id(index) for index in range(args.scopes)]
-    throwaway = ThrowawayDatabase(backend, workdir)
-    db = Database(throwaway.url)
-    try:
-        migration.upgrade(db)
-        lock_dir = tempfile.mkdtemp(dir=workdir)
+def run_once(backend: str, workers: int, threads: int, history: History, workdir: str,
+             influx: InfluxServer | None, timeout: float) -> dict[str, object]:
+    """One run on a fresh store: rules through the API, then the processor until done."""
+    cloud = history.size
+    scopes = [e2e.scope_id(index) for index in range(cloud.scopes)]
+    load_before = os.getloadavg()[0]
+    with fresh_store(backend, workdir, influx) as store:
+        store.driver()  # creates the InfluxDB database, as cloudkitty-storage-init does
         overrides = e2e.conf_overrides(
-            write_metrics(workdir, {'metrics': e2e.METRICS}), prometheus_url, scopes,
-            lock_dir)
-        overrides['orchestrator']['max_threads'] = args.threads
-        client = build_client(db, **overrides)
-        e2e.create_rules(client, since=first - datetime.timedelta(days=1))
-        e2e.start_scopes(client, scopes, first - e2e.HOUR)
+            write_metrics(workdir, {'metrics': e2e.METRICS}), history.prometheus_url, scopes,
+            tempfile.mkdtemp(dir=workdir))
+        overrides['orchestrator'].update(max_threads=threads, max_workers=workers,
+                                         max_workers_reprocessing=0)
+        sections = merge_sections(overrides, store.sections)
+        client = build_client(store.db, **sections)
+        with serve_wsgi(client.app) as url:
+            load_sample_rules.load(url, RULES_FILE, history.first - datetime.timedelta(days=1))
+        e2e.start_scopes(client, scopes, history.first - e2e.HOUR)
         config = os.path.join(workdir, 'cloudkitty-%s.conf' % backend)
-        _write_config(config, throwaway.url, overrides, args.workers)
-        last_period = first + (args.hours - 1) * e2e.HOUR
-        measured = run_processor(config, db, first - e2e.HOUR, last_period,
-                                 os.path.join(workdir, 'processor-%s.log' % backend),
-                                 args.timeout)
-        points = get_storage(client.conf, db).retrieve(
-            first, last_period + e2e.HOUR, limit=1)['total']
-        scope_periods = args.scopes * args.hours
-        wall = measured['wall_seconds']
-        # After the first period is stored, i.e. without the process start-up.
-        steady = max(wall - measured['first_period_seconds'], 1e-3)
-        return {
-            'rated_points': points, 'scope_periods': scope_periods,
-            'wall_seconds': round(wall, 2),
-            'to_first_period_seconds': round(measured['first_period_seconds'], 2),
-            'points_per_second': round(points / wall),
-            'scope_periods_per_second': round(scope_periods / wall, 2),
-            'points_per_second_running': round(points / steady),
-            'peak_rss_mib': round(measured['peak_rss_mib'], 1),
-            'processes': measured['processes'],
-        }
-    finally:
-        db.dispose()
-        throwaway.drop()
+        write_config(config, sections)
+        measured = run_processor(config, store.db, history,
+                                 os.path.join(workdir, 'processor-%s.log' % backend), timeout)
+        points = store.driver().retrieve(history.first, history.last_period + e2e.HOUR,
+                                         limit=1)['total']
+    scope_periods = cloud.scopes * cloud.hours
+    wall = measured['wall_seconds']
+    # After the first period is stored, i.e. without the process start-up.
+    steady = max(wall - measured['first_period_seconds'], 1e-3)
+    return {
+        'backend': backend, 'workers': workers, 'threads': threads,
+        'scopes': cloud.scopes, 'resources': cloud.total_resources, 'hours': cloud.hours,
+        'rated_points': points, 'scope_periods': scope_periods,
+        'wall_seconds': round(wall, 2),
+        'to_first_period_seconds': round(measured['first_period_seconds'], 2),
+        'points_per_second': round(points / wall),
+        'scope_periods_per_second': round(scope_periods / wall, 2),
+        'points_per_second_running': round(points / steady),
+        **{key: value for key, value in measured.items()
+           if key not in ('wall_seconds', 'first_period_seconds')},
+        'load_avg_1m_before': round(load_before, 2),
+        'load_avg_1m_after': round(os.getloadavg()[0], 2),
+    }
 
 
-def _print_table(report: dict[str, dict[str, object]]) -> None:
-    backends = list(report)
-    print('%-28s' % 'metric' + ''.join('%14s' % name for name in backends))
-    for metric in report[backends[0]]:
-        print('%-28s' % metric + ''.join('%14s' % report[name][metric] for name in backends))
+def measure(backend: str, workers: int, threads: int, history: History, runs: int,
+            influx: InfluxServer | None, timeout: float) -> dict[str, object]:
+    """The median of ``runs`` runs, each on a fresh store."""
+    results = []
+    for _ in range(runs):
+        print('processor: %s, %d worker(s), %s resources...' % (
+            backend, workers, size(history.size.total_resources)), file=sys.stderr)
+        with tempfile.TemporaryDirectory(prefix='ck-bench-processor-') as workdir:
+            results.append(run_once(backend, workers, threads, history, workdir, influx,
+                                    timeout))
+    return medians(results)
+
+
+def table(results: list[dict[str, object]]) -> Table:
+    """One row per backend, worker count and size."""
+    return Table(
+        'processor', 'Processor end to end (Prometheus -> hashmap -> storage)',
+        ['storage', 'workers', 'resources', 'scope-periods', 'rated points', 'wall s',
+         'points/s', 'scope-periods/s', 'points/s after start-up',
+         'peak RSS MiB master / worker / all', 'runs'],
+        [[result['backend'], str(result['workers']), size(result['resources']),
+          number(result['scope_periods']), number(result['rated_points']),
+          number(result['wall_seconds'], 1), number(result['points_per_second']),
+          number(result['scope_periods_per_second'], 1),
+          number(result['points_per_second_running']),
+          '%s / %s / %s' % (number(result['peak_rss_master_mib']),
+                            number(result['peak_rss_worker_max_mib']),
+                            number(result['peak_rss_total_mib'])),
+          str(result['runs'])]
+         for result in results])
 
 
 def main() -> int:
@@ -174,35 +255,31 @@ def main() -> int:
     parser.add_argument('--resources', type=int, default=25,
                         help='Resources of each of the 4 metric types per scope.')
     parser.add_argument('--hours', type=int, default=24, help='Hourly periods to rate.')
-    parser.add_argument('--workers', type=int, default=2,
-                        help='[orchestrator] max_workers of the processor.')
+    parser.add_argument('--workers', default='2',
+                        help='[orchestrator] max_workers of the processor; comma-separated '
+                             'to compare several (e.g. 1,2).')
     parser.add_argument('--threads', type=int, default=4,
                         help='[orchestrator] max_threads of the processor.')
     parser.add_argument('--backends', default='sqlite,postgresql',
-                        help='Comma-separated: sqlite, postgresql, mysql.')
+                        help='Comma-separated: %s.' % ', '.join(BACKENDS))
+    parser.add_argument('--runs', type=int, default=1, help='Runs of each figure (median).')
     parser.add_argument('--timeout', type=float, default=900.0)
     parser.add_argument('--output', help='Write the results as JSON here.')
     args = parser.parse_args()
-    # Ends two hours ago: with wait_periods = 2 every period is ready now.
-    first = tz.utcnow().replace(minute=0, second=0, microsecond=0) - (
-        args.hours + 1) * e2e.HOUR
-    cloud = e2e.generate(args.scopes, args.resources, args.hours)
-    report: dict[str, dict[str, object]] = {}
-    with tempfile.TemporaryDirectory() as workdir, backfilled_prometheus(
-            e2e.to_series(cloud, first), tempfile.mkdtemp(dir=workdir)) as url:
-        for backend in args.backends.split(','):
-            print('benchmarking %s...' % backend, file=sys.stderr)
-            load_before = os.getloadavg()
-            report[backend] = bench_backend(backend, args, url,
-                                            tempfile.mkdtemp(dir=workdir), first)
-            report[backend]['load_avg_1m_before'] = round(load_before[0], 2)
-            report[backend]['load_avg_1m_after'] = round(os.getloadavg()[0], 2)
-    _print_table(report)
+    backends = args.backends.split(',')
+    cloud = CloudSize(args.scopes, args.resources, args.hours)
+    results = []
+    with contextlib.ExitStack() as stack:
+        workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix='ck-bench-'))
+        history = stack.enter_context(prometheus_history(cloud, workdir))
+        influx = stack.enter_context(influx_server()) if 'influxdb' in backends else None
+        for backend in backends:
+            for workers in (int(value) for value in args.workers.split(',')):
+                results.append(measure(backend, workers, args.threads, history, args.runs,
+                                       influx, args.timeout))
+    table(results).print()
     if args.output:
-        with open(args.output, 'w', encoding='utf-8') as output:
-            json.dump({'resources': len(cloud), 'hours': args.hours,
-                       'workers': args.workers, 'threads': args.threads,
-                       'cpu_count': os.cpu_count(), 'backends': report}, output, indent=2)
+        write_json(args.output, results)
     return 0
 
 

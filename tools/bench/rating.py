@@ -16,11 +16,8 @@ from __future__ import annotations
 import argparse
 import datetime
 import decimal
-import json
 import os
-import platform
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -32,6 +29,7 @@ from cloudkitty.db import migration, models
 from cloudkitty.db import modules as modules_db
 from cloudkitty.db.engine import Database
 from cloudkitty.rating.pipeline import RatingPipeline
+from tools.bench.common import Table, median, number, timed, write_json
 
 PERIOD_START = datetime.datetime(2026, 11, 1)
 PERIOD_END = PERIOD_START + datetime.timedelta(hours=1)
@@ -249,14 +247,8 @@ def _points(metric_type: str, count: int, rng: random.Random) -> list[DataPoint]
     return points
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--points', type=int, default=1_000_000,
-                        help='points rated per run, spread over 5 metric types')
-    parser.add_argument('--runs', type=int, default=3, help='timed runs (median reported)')
-    parser.add_argument('--output', help='also write the results as JSON to this path')
-    args = parser.parse_args()
-
+def measure(points: int, runs: int) -> dict[str, object]:
+    """Rate ``points`` points ``runs`` times on fresh caches; CPU and wall times."""
     conf = service.prepare_service([], setup_logging=False)
     with tempfile.TemporaryDirectory() as tmp_dir:
         db = Database('sqlite:///%s' % os.path.join(tmp_dir, 'bench.sqlite'))
@@ -267,21 +259,16 @@ def main() -> int:
             modules_db.save_state(session, 'hashmap', enabled=True)
 
         pipeline = RatingPipeline(conf, db)
-        reload_times = []
-        for _ in range(5):
-            began = time.perf_counter()
-            pipeline.reload(PERIOD_START, SCOPE)
-            reload_times.append(time.perf_counter() - began)
+        reload_times, _ = timed(lambda: pipeline.reload(PERIOD_START, SCOPE), 5)
 
         rng = random.Random(7)
-        per_type = args.points // len(RATED_TYPES)
+        per_type = max(1, points // len(RATED_TYPES))
         usage = {metric_type: _points(metric_type, per_type, rng)
                  for metric_type in RATED_TYPES}
         frame = DataFrame(PERIOD_START, PERIOD_END, usage)
-        total_points = len(frame)
 
         rate_times, wall_times = [], []
-        for _ in range(args.runs):
+        for _ in range(runs):
             pipeline.reload(PERIOD_START, SCOPE)  # fresh caches, as every period
             began, wall_began = time.process_time(), time.perf_counter()
             rated = pipeline.rate(frame)
@@ -291,40 +278,56 @@ def main() -> int:
                           decimal.Decimal(0))
         db.dispose()
 
-    median = statistics.median(rate_times)
-    result = {
-        'python': platform.python_version(),
-        'machine': platform.machine(),
+    cpu = median(rate_times)
+    return {
         'modules': pipeline.module_names,
         'rules': {'services': len(rules.services), 'fields': len(rules.fields),
                   'groups': len(rules.groups), 'mappings': rules.mappings,
                   'thresholds': rules.thresholds},
-        'points': total_points,
+        'points': len(frame),
         'metric_types': len(RATED_TYPES),
+        'runs': runs,
         'runs_cpu_seconds': [round(value, 4) for value in rate_times],
         'runs_wall_seconds': [round(value, 4) for value in wall_times],
-        'median_cpu_seconds': round(median, 4),
-        'points_per_second': round(total_points / median),
-        'reload_median_ms': round(statistics.median(reload_times) * 1000, 2),
+        'median_cpu_seconds': round(cpu, 4),
+        'median_wall_seconds': round(median(wall_times), 4),
+        'points_per_second': round(len(frame) / cpu),
+        'reload_median_ms': round(median(reload_times) * 1000, 2),
         'total_price': str(total_price),
     }
-    rows = [
-        ('rules', '%(services)d services, %(fields)d fields, %(groups)d groups, '
-                  '%(mappings)d mappings, %(thresholds)d thresholds' % result['rules']),
-        ('points', '%d over %d metric types' % (total_points, len(RATED_TYPES))),
-        ('rate() CPU time per run (s)', ', '.join('%.3f' % value for value in rate_times)),
-        ('rate() wall time per run (s)', ', '.join('%.3f' % value for value in wall_times)),
-        ('points/s (median CPU time)', '{:,}'.format(result['points_per_second'])),
-        ('reload (ms, median of 5)', '%.2f' % result['reload_median_ms']),
-        ('total price', result['total_price']),
-    ]
-    width = max(len(label) for label, _value in rows)
-    for label, value in rows:
-        print('%-*s  %s' % (width, label, value))
+
+
+def rules_summary(result: dict[str, object]) -> str:
+    return ('%(services)d services, %(fields)d fields, %(groups)d groups, '
+            '%(mappings)d mappings, %(thresholds)d thresholds' % result['rules'])
+
+
+def table(results: list[dict[str, object]]) -> Table:
+    """One row per size: the growth of the rating cost with the points rated."""
+    return Table('rating', 'Rating core (hashmap, one core; %s)' % rules_summary(results[0]),
+                 ['points', 'CPU s (median)', 'points/s (CPU)', 'wall s (median)',
+                  'reload ms', 'runs'],
+                 [[number(result['points']), number(result['median_cpu_seconds'], 3),
+                   number(result['points_per_second']),
+                   number(result['median_wall_seconds'], 3),
+                   number(result['reload_median_ms'], 1), str(result['runs'])]
+                  for result in results])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--points', type=int, default=1_000_000,
+                        help='points rated per run, spread over 5 metric types')
+    parser.add_argument('--runs', type=int, default=3, help='timed runs (median reported)')
+    parser.add_argument('--output', help='also write the results as JSON to this path')
+    args = parser.parse_args()
+    result = measure(args.points, args.runs)
+    table([result]).print()
+    print('CPU time per run (s): %s; total price %s' % (
+        ', '.join('%.3f' % value for value in result['runs_cpu_seconds']),
+        result['total_price']))
     if args.output:
-        with open(args.output, 'w') as output:
-            json.dump(result, output, indent=2)
-            output.write('\n')
+        write_json(args.output, result)
     return 0
 
 
