@@ -20,7 +20,7 @@ from oslo_log import log as logging
 from sqlalchemy import orm
 
 from cloudkitty.common import exception, tz
-from cloudkitty.db import models, volatile_rules
+from cloudkitty.db import models, rules_version, volatile_rules
 from cloudkitty.db.engine import Database
 
 LOG = logging.getLogger(__name__)
@@ -305,7 +305,7 @@ class HashMapRules:
             return Service(row.service_id, row.name)
 
     def create_service(self, name: str) -> Service:
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             existing = session.scalar(sa.select(models.HashMapService).where(
                 models.HashMapService.name == name))
             if existing is not None:
@@ -318,7 +318,7 @@ class HashMapRules:
 
     def delete_service(self, service_id: str) -> None:
         """Delete a service with its fields, mappings and thresholds (FK cascade)."""
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             row = self._service_row(session, service_id)
             session.execute(sa.delete(models.HashMapService).where(
                 models.HashMapService.id == row.id))
@@ -349,7 +349,7 @@ class HashMapRules:
             return _field_record(*found)
 
     def create_field(self, service_id: str, name: str) -> Field:
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             service = self._resolve_parents(session, service_id, None, None)[0]
             existing = session.scalar(sa.select(models.HashMapField).where(
                 models.HashMapField.service_id == service,
@@ -365,7 +365,7 @@ class HashMapRules:
 
     def delete_field(self, field_id: str) -> None:
         """Delete a field with its mappings and thresholds (FK cascade)."""
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             row = self._field_row(session, field_id)
             session.execute(sa.delete(models.HashMapField).where(
                 models.HashMapField.id == row.id))
@@ -385,7 +385,7 @@ class HashMapRules:
             return Group(row.group_id, row.name)
 
     def create_group(self, name: str) -> Group:
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             existing = session.scalar(sa.select(models.HashMapGroup).where(
                 models.HashMapGroup.name == name))
             if existing is not None:
@@ -398,7 +398,7 @@ class HashMapRules:
 
     def delete_group(self, group_id: str, recursive: bool = False) -> None:
         """Delete a group; its rules go too when ``recursive``, else become ungrouped."""
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             row = self._group_row(session, group_id)
             for model in (models.HashMapMapping, models.HashMapThreshold):
                 rules = model.group_id == row.id
@@ -479,7 +479,7 @@ class HashMapRules:
         if not value and field_id:
             raise InvalidParent('You must specify a value for a field mapping.')
         name = name or uuid.uuid4().hex
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             service, field, group = self._resolve_parents(
                 session, service_id, field_id, group_id)
             if self._mapping_conflicts(session, name=name, value=value, service=service,
@@ -528,7 +528,7 @@ class HashMapRules:
         rewritten; a running one may only be given an end; see
         :func:`volatile_rules.apply_update`.
         """
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             row = self._mapping_row(session, mapping_id)
             current = self._mapping_record_by_id(session, mapping_id)
 
@@ -546,7 +546,7 @@ class HashMapRules:
     def delete_mapping(self, mapping_id: str,
                        user: str = volatile_rules.UNKNOWN_USER) -> None:
         """Soft-delete a mapping: it stays readable, and is no longer applied."""
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             volatile_rules.soft_delete(self._mapping_row(session, mapping_id), user)
         LOG.info('Deleted hashmap mapping %s', mapping_id)
 
@@ -588,7 +588,7 @@ class HashMapRules:
         conflict = ThresholdAlreadyExists(
             level=level, parent_type='service' if service_id else 'field',
             parent=service_id or field_id)
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             service, field, group = self._resolve_parents(
                 session, service_id, field_id, group_id)
             row = models.HashMapThreshold(
@@ -628,7 +628,7 @@ class HashMapRules:
 
         Parents never change, and an absent type resets to ``flat``.
         """
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             row = self._threshold_row(session, threshold_id)
             current = self._threshold_record_by_id(session, threshold_id)
             if group_id:
@@ -646,7 +646,7 @@ class HashMapRules:
             return self._threshold_record_by_id(session, threshold_id)
 
     def delete_threshold(self, threshold_id: str) -> None:
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             row = self._threshold_row(session, threshold_id)
             session.execute(sa.delete(models.HashMapThreshold).where(
                 models.HashMapThreshold.id == row.id))

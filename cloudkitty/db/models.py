@@ -45,6 +45,15 @@ class ModuleState(Base):
     priority: orm.Mapped[int | None] = orm.mapped_column(sa.Integer, default=1)
 
 
+class RulesVersion(Base):
+    """One row counting the writes that can change rating (``db.rules_version``)."""
+
+    __tablename__ = 'rating_rules_version'
+    id: orm.Mapped[int] = orm.mapped_column(sa.Integer, primary_key=True,
+                                            autoincrement=False)
+    version: orm.Mapped[int] = orm.mapped_column(sa.BigInteger, nullable=False)
+
+
 class ServiceToCollectorMapping(Base):
     __tablename__ = 'service_to_collector_mappings'
     service: orm.Mapped[str] = orm.mapped_column(sa.String(255), primary_key=True)

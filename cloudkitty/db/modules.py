@@ -11,6 +11,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from cloudkitty.db import rules_version
 from cloudkitty.db.models import ModuleState
 
 DEFAULT_PRIORITY = 1
@@ -26,21 +27,26 @@ class StoredState(NamedTuple):
 _ABSENT = StoredState(enabled=False, priority=DEFAULT_PRIORITY)
 
 
-def _from_row(row: ModuleState | None) -> StoredState:
-    if row is None:
-        return _ABSENT
+def _stored(state: bool, priority: int | None) -> StoredState:
     # Upstream reads a stored 0 (or NULL) back as the default priority (§12.19).
-    return StoredState(enabled=bool(row.state), priority=row.priority or DEFAULT_PRIORITY)
+    return StoredState(enabled=bool(state), priority=priority or DEFAULT_PRIORITY)
+
+
+def _from_row(row: ModuleState | None) -> StoredState:
+    return _ABSENT if row is None else _stored(row.state, row.priority)
 
 
 def get_state(session: orm.Session, name: str) -> StoredState:
     return _from_row(session.get(ModuleState, name))
 
 
+_LIST = sa.select(ModuleState.name, ModuleState.state, ModuleState.priority)
+
+
 def list_states(session: orm.Session) -> dict[str, StoredState]:
     """Every stored module state by name (modules without a row are absent)."""
-    rows = session.scalars(sa.select(ModuleState))
-    return {row.name: _from_row(row) for row in rows}
+    return {name: _stored(state, priority)
+            for name, state, priority in session.execute(_LIST)}
 
 
 def default_state() -> StoredState:
@@ -50,7 +56,11 @@ def default_state() -> StoredState:
 
 def save_state(session: orm.Session, name: str, enabled: bool | None = None,
                priority: int | None = None) -> StoredState:
-    """Store the given values (None keeps the current one); returns the new state."""
+    """Store the given values (None keeps the current one); returns the new state.
+
+    Bumps the rules version: which modules run, and in which order, is part of
+    the rules the processor caches.
+    """
     row = session.get(ModuleState, name)
     if row is None:
         row = ModuleState(name=name, state=_ABSENT.enabled, priority=_ABSENT.priority)
@@ -60,4 +70,5 @@ def save_state(session: orm.Session, name: str, enabled: bool | None = None,
     if priority is not None:
         row.priority = priority
     session.flush()
+    rules_version.bump(session)
     return _from_row(row)

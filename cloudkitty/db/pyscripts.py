@@ -18,7 +18,7 @@ from oslo_log import log as logging
 from sqlalchemy import orm
 
 from cloudkitty.common import exception, tz
-from cloudkitty.db import models, volatile_rules
+from cloudkitty.db import models, rules_version, volatile_rules
 from cloudkitty.db.engine import Database
 
 LOG = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class PyScriptRules:
         now = tz.utcnow()
         start = start or now
         volatile_rules.validate_new_window(start, end, now, force)
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             existing = session.scalar(sa.select(models.PyScript).where(
                 models.PyScript.name == name, models.PyScript.deleted.is_(None)))
             if existing is not None:
@@ -118,7 +118,7 @@ class PyScriptRules:
         ``data`` must come with its ``checksum``; a running script may only get
         an end, and sending its current source again is not a change.
         """
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             row = self._live_row(session, script_id)
             current = _record(row)
 
@@ -138,6 +138,6 @@ class PyScriptRules:
     def delete_script(self, script_id: str,
                       user: str = volatile_rules.UNKNOWN_USER) -> None:
         """Soft-delete a script: it is no longer run and its name is free."""
-        with self.db.session() as session:
+        with rules_version.writing(self.db) as session:
             volatile_rules.soft_delete(self._live_row(session, script_id), user)
         LOG.info('Deleted script %s', script_id)

@@ -1,9 +1,9 @@
 """What a rating module is (contract §4.1).
 
-A module is loaded by the processor for one scope, told which rules are
-active with :meth:`RatingModule.reload` before every period, and then rates
-whole frames with :meth:`RatingModule.process`. ``process`` must not touch the
-database: everything it needs is compiled by ``reload``.
+A module is built once per processor, told which rules are active with
+:meth:`RatingModule.refresh` before every period, and then rates whole frames
+with :meth:`RatingModule.process`. ``process`` must not touch the database:
+everything it needs is compiled by ``reload``.
 """
 from __future__ import annotations
 
@@ -33,6 +33,18 @@ class RatingModule(abc.ABC):
 
         ``tenant_id`` None means "no tenant" (a quote): only global rules apply.
         """
+
+    def refresh(self, start: datetime.datetime, tenant_id: str | None,
+                rules_version: int | None) -> None:
+        """Make the rules active at ``start`` for ``tenant_id`` the ones ``process`` uses.
+
+        ``rules_version`` is the rules version read before this call (None:
+        unknown). This default reloads every time; a module whose rules only
+        change through writes that bump the version (and with time, through
+        activity windows) may reuse what it compiled, see
+        ``cloudkitty.rating.rules_cache``.
+        """
+        self.reload(start, tenant_id)
 
     @abc.abstractmethod
     def process(self, frame: DataFrame) -> DataFrame:

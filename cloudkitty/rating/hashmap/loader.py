@@ -3,7 +3,8 @@
 Three queries per reload, whatever the number of rules: services with their
 fields, active mappings and thresholds with their group names. Rows come back
 global first, then the scope's own, each in creation (id) order, which is the
-order the tenant overlay needs.
+order the tenant overlay needs. Two more say when a reload can be skipped
+(:func:`load_timeline`).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from cloudkitty.db.models import (
     HashMapThreshold,
 )
 from cloudkitty.rating.hashmap.rules import Rule, RuleSetBuilder, ServiceRater
+from cloudkitty.rating.rules_cache import Timeline
 
 
 def _global_first(column):
@@ -65,6 +67,18 @@ _SERVICES_AND_FIELDS = (
     .order_by(HashMapService.id, HashMapField.id))
 _MAPPINGS = {for_tenant: _mappings_query(for_tenant) for for_tenant in (False, True)}
 _THRESHOLDS = {for_tenant: _thresholds_query(for_tenant) for for_tenant in (False, True)}
+_WINDOWS = (sa.select(HashMapMapping.start, HashMapMapping.end)
+            .where(HashMapMapping.deleted.is_(None)).distinct())
+_OWN_RULE_TENANTS = sa.union(
+    sa.select(HashMapMapping.tenant_id).where(HashMapMapping.deleted.is_(None),
+                                              HashMapMapping.tenant_id.is_not(None)),
+    sa.select(HashMapThreshold.tenant_id).where(HashMapThreshold.tenant_id.is_not(None)))
+
+
+def load_timeline(session: orm.Session) -> Timeline:
+    """The mappings' activity windows and the scopes with rules of their own."""
+    return Timeline.of(session.execute(_WINDOWS),
+                       (tenant for (tenant,) in session.execute(_OWN_RULE_TENANTS)))
 
 
 def load_raters(session: orm.Session, start: datetime.datetime,

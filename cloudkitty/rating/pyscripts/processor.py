@@ -18,6 +18,7 @@ from cloudkitty.dataframe import DataFrame
 from cloudkitty.db.models import PyScript
 from cloudkitty.rating.base import RatingModule
 from cloudkitty.rating.pyscripts import codec
+from cloudkitty.rating.rules_cache import RulesCache, Timeline
 
 LOG = logging.getLogger(__name__)
 
@@ -26,6 +27,14 @@ LOG = logging.getLogger(__name__)
 class CompiledScript:
     name: str
     code: types.CodeType
+
+
+_WINDOWS = sa.select(PyScript.start, PyScript.end).where(PyScript.deleted.is_(None)).distinct()
+
+
+def _timeline(session) -> Timeline:
+    """The live scripts' activity windows."""
+    return Timeline.of(session.execute(_WINDOWS))
 
 
 class PyScripts(RatingModule):
@@ -38,25 +47,37 @@ class PyScripts(RatingModule):
     def __init__(self, conf, db):
         super().__init__(conf, db)
         self._scripts: list[CompiledScript] = []
+        self._cache: RulesCache[list[CompiledScript]] = RulesCache(db, _timeline)
 
     def _error(self, reason: str) -> exception.RatingError:
         return exception.RatingError(module=self.name, reason=reason)
 
     def reload(self, start: datetime.datetime, tenant_id: str | None) -> None:
         """Compile the scripts active at ``start`` (scripts apply to every tenant)."""
+        self._scripts = []
         with self.db.session() as session:
-            rows = session.execute(
-                sa.select(PyScript.name, PyScript.data)
-                .where(PyScript.start <= start,
-                       sa.or_(PyScript.end.is_(None), PyScript.end > start),
-                       PyScript.deleted.is_(None))
-                .order_by(PyScript.id)).all()
+            self._scripts = self._load(session, start)
+
+    def refresh(self, start: datetime.datetime, tenant_id: str | None,
+                rules_version: int | None) -> None:
+        """Reuse the scripts compiled for an earlier period when the same ones are active."""
+        self._scripts = []
+        # Scripts have no tenant: every scope shares the same compiled scripts.
+        self._scripts = self._cache.get(rules_version, start, None,
+                                        lambda session: self._load(session, start))
+
+    def _load(self, session, start: datetime.datetime) -> list[CompiledScript]:
+        rows = session.execute(
+            sa.select(PyScript.name, PyScript.data)
+            .where(PyScript.start <= start,
+                   sa.or_(PyScript.end.is_(None), PyScript.end > start),
+                   PyScript.deleted.is_(None))
+            .order_by(PyScript.id)).all()
         if rows and not self.conf.pyscripts.enabled:
-            self._scripts = []
             raise self._error(
                 'refusing to run %d active script(s) because [pyscripts] enabled is false; '
                 'disable the pyscripts module or allow scripts' % len(rows))
-        self._scripts = [self._compile(name, data) for name, data in rows]
+        return [self._compile(name, data) for name, data in rows]
 
     def _compile(self, name: str, data: bytes) -> CompiledScript:
         try:
