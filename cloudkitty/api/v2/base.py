@@ -32,6 +32,11 @@ FORBIDDEN_MESSAGE = 'You are not authorized to perform this action'
 MAX_OFFSET = 2 ** 31 - 1
 MAX_LIMIT = 1_000_000
 DEFAULT_LIMIT = 100
+#: Values a multi-valued parameter takes: each becomes a bound query
+#: parameter, and databases cap those (SQLite at 32766 per statement).
+MAX_VALUES = 1000
+#: Characters of the input echoed in a validation message.
+MAX_ECHO = 200
 
 
 class BadRequest(exception.Invalid):
@@ -91,8 +96,11 @@ def invalid_data(data: Any, error: vol.Invalid) -> BadRequest:
     if isinstance(error, vol.MultipleInvalid):
         message = error.errors[0].msg
         error = error.errors[0]
+    echoed = str(data)
+    if len(echoed) > MAX_ECHO:
+        echoed = echoed[:MAX_ECHO] + '...'
     return BadRequest("Invalid data '%s' : %s (path: '%s')"
-                      % (data, message, list(error.path)))
+                      % (echoed, message, list(error.path)))
 
 
 def validate(schema: vol.Schema, data: Any) -> dict[str, Any]:
@@ -117,8 +125,12 @@ def multi(values: list[str] | str) -> list[str]:
         values = [values]
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise vol.Invalid('expected a string or a list of strings')
-    return [item.strip() for value in values for item in value.split(',')
-            if item.strip()]
+    items = [item.strip() for value in values for item in value.split(',')
+             if item.strip()]
+    if len(items) > MAX_VALUES:
+        raise vol.Invalid('%d values given, at most %d are accepted'
+                          % (len(items), MAX_VALUES))
+    return items
 
 
 def _pairs(values: list[str]) -> list[tuple[str, str]]:
@@ -158,9 +170,12 @@ def to_datetime(value: Any) -> datetime.datetime:
             parsed = date_parser.isoparse(value.strip())
         except ValueError:
             parsed = date_parser.parse(value)
-        return api_time.in_supported_range(parsed).replace(microsecond=0)
     except (ValueError, OverflowError):
         raise vol.Invalid('not a valid datetime: %s' % value) from None
+    try:
+        return api_time.in_supported_range(parsed).replace(microsecond=0)
+    except ValueError as error:
+        raise vol.Invalid('%s: %s' % (error, value)) from None
 
 
 def to_int(value: Any) -> int:
@@ -207,6 +222,20 @@ def query(schema: dict) -> dict[str, Any]:
     result.setdefault('offset', 0)
     result.setdefault('limit', DEFAULT_LIMIT)
     return result
+
+
+def window(params: dict[str, Any]) -> tuple[datetime.datetime, datetime.datetime]:
+    """The ``begin``/``end`` of a query, defaulting to the current month.
+
+    400 when begin is after end: such a window holds nothing, and asking for
+    it is a client mistake worth saying.
+    """
+    begin = params.get('begin') or tz.month_start()
+    end = params.get('end') or tz.next_month_start()
+    if begin > end:
+        raise BadRequest('begin (%s) must not be after end (%s).'
+                         % (_default(begin), _default(end)))
+    return begin, end
 
 
 def json_body() -> Any:

@@ -7,7 +7,6 @@ from pecan import rest
 
 from cloudkitty.api import acl
 from cloudkitty.api.v2 import base
-from cloudkitty.common import tz
 
 #: Calendar groupby shortcuts understood by every storage backend.
 TIME_GROUPBY = ('time', 'time-d', 'time-w', 'time-m', 'time-y')
@@ -59,6 +58,7 @@ class SummaryController(rest.RestController):
     def get_all(self):
         acl.enforce('summary:get_summary')
         params = base.query(QUERY)
+        begin, end = base.window(params)
         request = pecan.request
         response_format = params.get('response_format', 'table')
         if acl.forced_project() == '':
@@ -67,8 +67,7 @@ class SummaryController(rest.RestController):
                                               request.conf.collect.scope_key)
         totals = request.storage.total(
             groupby=params.get('groupby'),
-            begin=params.get('begin') or tz.month_start(),
-            end=params.get('end') or tz.next_month_start(),
+            begin=begin, end=end,
             metric_types=metric_types, filters=filters,
             custom_fields=params.get('custom_fields'),
             offset=params['offset'], limit=params['limit'])

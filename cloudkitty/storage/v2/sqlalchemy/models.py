@@ -11,6 +11,8 @@ extraction in SQL.
 (scope, type, period and the calendar groupby keys), kept in the same
 transactions as the points; see :mod:`.rollup`.
 """
+import json
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -27,6 +29,9 @@ JSON_DOCUMENT = sa.JSON().with_variant(postgresql.JSONB(), 'postgresql')
 #: summaries read the rollups and the filters the scope column, so the
 #: ``->>`` of the remaining queries may parse the text.
 POINT_DOCUMENT = sa.JSON()
+
+#: The rollups' bucket key since revision r0a4 (a SHA-1 hex string before).
+BUCKET_ID = sa.Uuid(as_uuid=False)
 
 #: BIGINT ids, except on SQLite where only INTEGER is an auto-increment rowid.
 POINT_ID = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
@@ -56,9 +61,11 @@ CALENDAR_KEYS = tuple(base.TIME_GROUPBY_ALIASES.values())
 
 rated_rollups = sa.Table(
     'storage_rated_rollups', METADATA,
-    # SHA-1 of the bucket's key columns: one short unique key for the upserts,
-    # where a unique index on the eight key columns would exceed MySQL's limit.
-    sa.Column('bucket', sa.String(40), primary_key=True),
+    # The period's begin then a digest of the bucket's key columns
+    # (``rollup.bucket_ids``): one short unique key for the upserts, where a
+    # unique index on the eight key columns would exceed MySQL's limit. A
+    # native 16-byte uuid on PostgreSQL, 32 hex digits elsewhere.
+    sa.Column('bucket', BUCKET_ID, primary_key=True),
     # The scope column's NULL is folded into '' here, as the groupby does.
     sa.Column('scope', sa.String(255), nullable=False),
     sa.Column('type', sa.String(255), nullable=False),
@@ -76,7 +83,17 @@ rated_rollups = sa.Table(
 
 
 def json_text(document: sa.ColumnElement, key: str, dialect: str) -> sa.ColumnElement:
-    """``document[key]`` as text, NULL when absent."""
+    """``document[key]`` as text, NULL when absent.
+
+    SQLite and MySQL read ``key`` inside a double-quoted JSON path member
+    (``$."key"``): MySQL takes JSON string escapes there, so the key is
+    escaped; SQLite takes none, so a key holding a double quote cannot be
+    reached at all and reads as absent (rather than a broken path, an error).
+    """
+    if dialect == 'mysql':
+        key = json.dumps(key, ensure_ascii=False)[1:-1]
+    elif dialect == 'sqlite' and '"' in key:
+        return sa.cast(sa.null(), sa.Text)
     value = document[key].as_string()
     if dialect == 'sqlite':
         # SQLite's JSON_EXTRACT returns numbers as numbers.
