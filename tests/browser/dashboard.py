@@ -10,12 +10,16 @@ from __future__ import annotations
 import dataclasses
 import html
 import os
+import tempfile
 import time
 
 from playwright.sync_api import BrowserContext, Page
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SCREENSHOT_DIR = os.path.join(REPO_ROOT, 'doc', 'source', '_static', 'horizon')
+#: Screenshots of the doc are refreshed by pointing this at doc/source/_static/horizon;
+#: by default a run leaves the source tree untouched.
+SCREENSHOT_DIR = os.environ.get('CLOUDKITTY_SCREENSHOT_DIR') or os.path.join(
+    tempfile.gettempdir(), 'cloudkitty-browser-screenshots')
 CHROMIUM = '/usr/bin/chromium'
 CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
                   '--no-first-run', '--disable-background-networking',
