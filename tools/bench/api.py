@@ -226,7 +226,8 @@ def measure(store: Store, frames: list[DataFrame], settings: HttpSettings,
 def tables(results: list[dict[str, object]]) -> list[Table]:
     """Report query latencies and load, one row per backend and stored size.
 
-    ``results`` hold ``backend``, ``points`` and the ``api`` part of :func:`measure`.
+    ``results`` hold ``backend``, ``size`` (points asked for) and the ``api`` part of
+    :func:`measure`.
     """
     queries = Table('api-queries', 'Report queries through the HTTP API, one client '
                     '(p50 / p95 ms)', ['storage', 'stored points',
@@ -238,14 +239,14 @@ def tables(results: list[dict[str, object]]) -> list[Table]:
     for result in results:
         api = result['api']
         queries.rows.append([
-            result['backend'], size(result['points']),
+            result['backend'], size(result['size']),
             *('%s / %s' % (number(api['queries'][name]['p50_ms'], 1),
                            number(api['queries'][name]['p95_ms'], 1)) for name in QUERIES),
             str(next(iter(api['queries'].values()))['requests'])])
         for name, (label, _) in LOADED.items():
             figures = api['load'][name]
             loaded.rows.append([
-                result['backend'], size(result['points']), label,
+                result['backend'], size(result['size']), label,
                 str(figures['connections']), number(figures['requests_per_second'], 1),
                 number(figures['p50_ms'], 1), number(figures['p99_ms'], 1),
                 number(figures['non_2xx_3xx'] + figures['socket_errors']),
@@ -287,7 +288,8 @@ def main() -> int:
             with fresh_store(backend, workdir, influx) as store:
                 pushed = push_month(store.driver(), frames)
                 refresh_statistics(store)
-                results.append({'backend': backend, 'points': pushed['points'],
+                results.append({'backend': backend, 'size': args.points,
+                                'points': pushed['points'],
                                 'push': pushed,
                                 'api': measure(store, frames, settings, workdir)})
     for table in tables(results):

@@ -8,18 +8,14 @@ prints and what the documentation shows cannot drift apart.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import os
 import statistics
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
-
-from cloudkitty.cmd import api as api_cmd
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(os.path.dirname(BENCH_DIR))
@@ -126,16 +122,3 @@ def merge_sections(*layers: dict[str, dict[str, Any]]) -> dict[str, dict[str, An
             merged.setdefault(group, {}).update(options)
     return merged
 
-
-@contextlib.contextmanager
-def serve_wsgi(app) -> Iterator[str]:
-    """``app`` on a free loopback port in a thread of this process; yields its URL."""
-    server = api_cmd.make_server(app, '127.0.0.1', 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield 'http://127.0.0.1:%d' % server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()

@@ -44,6 +44,7 @@ from tests.fixtures.api import build_client
 from tests.fixtures.collect import write_metrics
 from tests.fixtures.influxdb import InfluxServer
 from tests.fixtures.prometheus import backfilled_prometheus
+from tests.functional.faults.live_api import serving
 from tests.functional.processor import e2e
 from tools import load_sample_rules
 from tools.bench.common import (
@@ -53,7 +54,6 @@ from tools.bench.common import (
     medians,
     merge_sections,
     number,
-    serve_wsgi,
     size,
     write_config,
     write_json,
@@ -61,6 +61,8 @@ from tools.bench.common import (
 from tools.bench.stores import BACKENDS, fresh_store, influx_server
 
 POLL_SECONDS = 0.1
+THREADS = 4
+"""[orchestrator] max_threads of the processor, unless told otherwise."""
 MIB = 2 ** 20
 
 
@@ -188,7 +190,7 @@ def run_once(backend: str, workers: int, threads: int, history: History, workdir
                                          max_workers_reprocessing=0)
         sections = merge_sections(overrides, store.sections)
         client = build_client(store.db, **sections)
-        with serve_wsgi(client.app) as url:
+        with serving(client.conf) as url:
             load_sample_rules.load(url, RULES_FILE, history.first - datetime.timedelta(days=1))
         e2e.start_scopes(client, scopes, history.first - e2e.HOUR)
         config = os.path.join(workdir, 'cloudkitty-%s.conf' % backend)
@@ -258,7 +260,7 @@ def main() -> int:
     parser.add_argument('--workers', default='2',
                         help='[orchestrator] max_workers of the processor; comma-separated '
                              'to compare several (e.g. 1,2).')
-    parser.add_argument('--threads', type=int, default=4,
+    parser.add_argument('--threads', type=int, default=THREADS,
                         help='[orchestrator] max_threads of the processor.')
     parser.add_argument('--backends', default='sqlite,postgresql',
                         help='Comma-separated: %s.' % ', '.join(BACKENDS))

@@ -33,7 +33,7 @@ from decimal import Decimal
 from cloudkitty.dataframe import DataFrame, DataPoint
 from cloudkitty.storage import BaseStorage
 from tests.fixtures.influxdb import InfluxServer
-from tools.bench.common import Table, median, percentile, timed, write_json
+from tools.bench.common import Table, median, number, percentile, size, timed, write_json
 from tools.bench.stores import BACKENDS, Store, fresh_store, influx_server
 
 PERIOD = datetime.timedelta(hours=1)
@@ -157,6 +157,16 @@ def table(report: dict[str, dict[str, object]]) -> Table:
     return Table('storage-direct', 'Storage driver, month of rated data', ['metric', *backends],
                  [[metric, *(str(report[name].get(metric)) for name in backends)]
                   for metric in next(iter(report.values()))])
+
+
+def push_table(results: list[dict[str, object]]) -> Table:
+    """The suite's pushes: one row per backend and size of the month."""
+    return Table('storage-push', 'Storage push: a month of hourly frames, one transaction each',
+                 ['storage', 'points', 'push s', 'points/s', 'runs'],
+                 [[result['backend'], size(result['size']),
+                   number(result['push']['push_seconds'], 1),
+                   number(result['push']['push_points_per_second']),
+                   str(result['push']['runs'])] for result in results])
 
 
 def main(default_backends: str = 'sqlite,postgresql') -> int:
