@@ -21,6 +21,7 @@ import datetime
 import decimal
 import functools
 import inspect
+import json
 import sys
 
 import pecan
@@ -35,7 +36,7 @@ from oslo_log import log as logging
 from webob import exc as webob_exc
 from wsme import types as wtypes
 
-from cloudkitty.api import acl, api_time
+from cloudkitty.api import acl, api_time, text
 from cloudkitty.common import exception, policy
 
 LOG = logging.getLogger(__name__)
@@ -116,10 +117,28 @@ Decimal = DecimalType()
 Datetime = DatetimeType()
 
 
+def _check_text(args, kwargs) -> None:
+    """400 for text no database takes, wherever it comes from (path, query, body)."""
+    request = pecan.request
+    inputs: list = [list(args), kwargs, list(request.params.items())]
+    if request.body:
+        try:
+            inputs.append(json.loads(request.body))
+        except ValueError:
+            pass  # not JSON: WSME answers 400 for it
+        except RecursionError:
+            raise wsme.exc.ClientSideError('Invalid input: the JSON body nests too '
+                                           'deeply.') from None
+    reason = text.unstorable(inputs)
+    if reason:
+        raise wsme.exc.ClientSideError('Invalid input: %s.' % reason)
+
+
 def _parse_arguments(funcdef, args, kwargs):
     """WSME's argument merging (path, query, body), with every bad input a 400."""
     request = pecan.request
     try:
+        _check_text(args, kwargs)
         return wsme.rest.args.get_args(funcdef, args, kwargs, request.params, None,
                                        request.body, request.content_type)
     except wsme.exc.ClientSideError:

@@ -23,7 +23,7 @@ from dateutil import parser as date_parser
 from oslo_log import log as logging
 from webob import exc as webob_exc
 
-from cloudkitty.api import api_time
+from cloudkitty.api import api_time, text
 from cloudkitty.common import exception, policy, tz
 
 LOG = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ def endpoint(function: Callable[..., webob.Response]):
     @functools.wraps(function)
     def wrapper(self, *args, **kwargs):
         try:
+            _check_text([list(args), kwargs, list(pecan.request.GET.items())])
             return function(self, *args, **kwargs)
         except webob_exc.HTTPException:
             raise
@@ -244,9 +245,17 @@ def json_body() -> Any:
     if not raw:
         raise BadRequest('A JSON body is required.')
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest('The request body is not valid JSON.') from None
+    _check_text(data)
+    return data
+
+
+def _check_text(data: Any) -> None:
+    reason = text.unstorable(data)
+    if reason:
+        raise BadRequest('Invalid input: %s.' % reason)
 
 
 def body(schema: dict) -> dict[str, Any]:
