@@ -46,6 +46,8 @@ LOG = logging.getLogger(__name__)
 _AFTER_BOUNDARY = 1.0
 #: Reprocessing requests arrive at any time; look for them at least this often.
 _REPROCESSING_POLL = 60.0
+#: A worker that cannot reach the database at start-up tries again this often.
+_SETUP_RETRY = 5.0
 
 
 class Components(NamedTuple):
@@ -64,17 +66,24 @@ def build_components(conf, member_id: str | None = None) -> Components:
     try:
         with db.session() as session:
             session.execute(sa.select(ScopeState.id).limit(1))
-    except sa.exc.DBAPIError as error:
+    except (sa.exc.DBAPIError, exception.DatabaseUnavailable) as error:
         db.dispose()
         raise exception.ConfigurationError(
             reason='[database] connection: the database cannot be used (%s); is it '
                    'reachable and upgraded with "cloudkitty-dbsync upgrade"?'
-            % str(error.orig).strip().splitlines()[0]) from None
+            % _driver_message(error)) from None
     return Components(db=db,
                       storage=storage.get_storage(conf, db),
                       collector=collector_plugins.get_collector(conf),
                       fetcher=fetcher_plugins.get_fetcher(conf),
                       coordinator=coordination.from_conf(conf, member_id))
+
+
+def _driver_message(error: Exception) -> str:
+    """First line of what the database driver said (DatabaseUnavailable wraps it)."""
+    if isinstance(error, exception.DatabaseUnavailable) and error.__cause__ is not None:
+        error = error.__cause__
+    return str(getattr(error, 'orig', None) or error).strip().splitlines()[0]
 
 
 def build_worker(conf, components: Components) -> ScopeWorker:
@@ -125,18 +134,36 @@ class _LoopService(cotyledon.Service):
 
     def teardown(self) -> None:
         """Release what ``setup`` built (it may have failed half-way)."""
-        worker = getattr(self, 'worker', None)
+        worker, self.worker = getattr(self, 'worker', None), None
         if worker is not None:
             worker.close()
-        components = getattr(self, 'components', None)
+        components, self.components = getattr(self, 'components', None), None
         if components is not None:
             components.coordinator.stop()
             components.db.dispose()
 
+    def _set_up(self) -> Callable[[], int] | None:
+        """``setup()``, tried again while the database is unreachable; None if stopped.
+
+        The master checked this configuration just before forking, so a
+        worker that cannot use the database now is living through an outage
+        (a restart, a failover), not a mistake: it waits for the end of it
+        instead of dying, which would have cotyledon respawn it in a loop.
+        """
+        while not self.stop_event.is_set():
+            try:
+                return self.setup()
+            except (exception.DatabaseUnavailable, exception.ConfigurationError) as error:
+                LOG.warning('%s(%s) cannot start, trying again in %d s: %s', self.name,
+                            self.worker_id, _SETUP_RETRY, error)
+                self.teardown()
+                self.stop_event.wait(_SETUP_RETRY)
+        return None
+
     def run(self) -> None:
         try:
-            run_pass = self.setup()
-            while not self.stop_event.is_set():
+            run_pass = self._set_up()
+            while run_pass is not None and not self.stop_event.is_set():
                 try:
                     run_pass()
                 except Exception:
@@ -176,9 +203,10 @@ class ProcessorService(_LoopService):
                             self.stop_event).run_pass
 
     def teardown(self) -> None:
-        if getattr(self, 'rpc_server', None) is not None:
-            self.rpc_server.stop()
-            self.rpc_server.wait()
+        rpc_server, self.rpc_server = getattr(self, 'rpc_server', None), None
+        if rpc_server is not None:
+            rpc_server.stop()
+            rpc_server.wait()
         super().teardown()
 
 

@@ -1,0 +1,1 @@
+"""Chaos tests: real processors, real servers, faults injected while rating."""

@@ -1,0 +1,237 @@
+"""Chaos: three processors under fire still store every point once, at the right price.
+
+Three real ``cloudkitty-processor`` processes, each from its own configuration
+file, share 50 scopes through tooz (the real Redis, then a private etcd) and
+rate a synthetic cloud read from a real Prometheus into a private PostgreSQL
+cluster. Periods last two seconds, so the cloud is live: while the processors
+catch up a short backlog and then follow the clock, a driver SIGKILLs one of
+them every few seconds, crashes PostgreSQL once and freezes Prometheus once
+(see :mod:`.faults`).
+
+Once every scope has caught up to the end of the data, the storage tables
+are read directly: each (scope, period, metric type, resource) must be
+stored exactly once, and every quantity, price and rollup total must equal,
+as exact Decimals, those of one processor rating the same data without any
+fault into another database.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import os
+import random
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from cloudkitty.common import tz
+from tests.fixtures import servers
+from tests.fixtures.api import build_client
+from tests.fixtures.collect import write_metrics
+from tests.fixtures.database import empty_all_tables
+from tests.fixtures.prometheus import backfilled_prometheus
+from tests.functional.chaos import ledger
+from tests.functional.chaos.faults import ChaosDriver, process_listening_on
+from tests.functional.chaos.fleet import Fleet
+from tests.functional.processor import e2e
+
+pytestmark = pytest.mark.xdist_group('chaos')
+
+REPORT_ENV = 'CLOUDKITTY_CHAOS_REPORT'
+SCOPES = [e2e.scope_id(index) for index in range(50)]
+RESOURCES = 3
+"""Resources of each of the four metric types per scope."""
+PROCESSORS = 3
+PERIOD = 2
+"""Seconds: the processors follow a live cloud."""
+BACKLOG = 10
+"""Periods already over when the processors start."""
+SETUP_SECONDS = 6
+"""Allowance between choosing the data window and starting the processors."""
+LOCK_TIMEOUT = 5
+"""Seconds a killed processor's scope lock outlives it (tooz lock_timeout)."""
+CATCH_UP_TIMEOUT = 150
+
+
+@dataclasses.dataclass(frozen=True)
+class Window:
+    """The periods that hold data: [start, end)."""
+
+    start: datetime.datetime
+    periods: int
+
+    @classmethod
+    def live(cls, chaos_seconds: int) -> Window:
+        """A backlog, then enough periods to last until the faults are over."""
+        now = tz.to_epoch(tz.utcnow())
+        start = tz.from_epoch(now - now % PERIOD - BACKLOG * PERIOD)
+        return cls(start, BACKLOG + (SETUP_SECONDS + chaos_seconds) // PERIOD)
+
+    @property
+    def end(self) -> datetime.datetime:
+        return self.start + datetime.timedelta(seconds=self.periods * PERIOD)
+
+    @property
+    def last(self) -> datetime.datetime:
+        """Start of the last period with data: where every scope must get to."""
+        return self.end - datetime.timedelta(seconds=PERIOD)
+
+
+def settings(metrics_conf: str, prometheus_url: str, coordination_url: str,
+             lock_dir: str) -> dict[str, dict[str, Any]]:
+    """The configuration shared by every processor (and the API that sets up)."""
+    sections = e2e.conf_overrides(metrics_conf, prometheus_url, SCOPES, lock_dir)
+    sections['collect'].update(period=PERIOD, wait_periods=1)
+    # Fail fast while Prometheus is frozen: the scope is retried next pass.
+    sections['collector_prometheus']['timeout'] = 3
+    sections['orchestrator'].update(coordination_url=coordination_url, max_workers=1,
+                                    max_workers_reprocessing=0)
+    sections['storage'] = {'backend': 'sqlalchemy', 'version': 2}
+    return sections
+
+
+def prepare(db, sections: dict[str, dict[str, Any]], window: Window):
+    """Empty database, hashmap rules and scopes through the API; the API client."""
+    empty_all_tables(db)
+    client = build_client(db, **sections)
+    e2e.create_rules(client, since=window.start - datetime.timedelta(days=1))
+    e2e.start_scopes(client, SCOPES, window.start - datetime.timedelta(seconds=PERIOD))
+    return client
+
+
+def coordination_url(backend: str, request) -> str:
+    options = 'lock_timeout=%d' % LOCK_TIMEOUT
+    if backend == 'redis':
+        servers.require_port('Redis', '127.0.0.1', 6379)
+        # A namespace of its own: the scope names are those of other tests.
+        return '%s%snamespace=ck-chaos-%s&%s' % (
+            servers.REDIS_URL, '&' if '?' in servers.REDIS_URL else '?', uuid.uuid4().hex,
+            options)
+    return '%s?%s' % (request.getfixturevalue('etcd_server').coordination_url, options)
+
+
+def wait_until_caught_up(fleet: Fleet, db, last: datetime.datetime) -> float:
+    """Seconds until every scope has rated ``last``, restarting exited processors."""
+    started = time.monotonic()
+    while True:
+        fleet.restart_exited()
+        behind = sorted(scope for scope, state in ledger.last_processed(db).items()
+                        if state is None or state < last)
+        if not behind:
+            return time.monotonic() - started
+        if time.monotonic() - started > CATCH_UP_TIMEOUT:
+            pytest.fail('%d scopes not caught up to %s after %d s (%s...)\n%s' % (
+                len(behind), last, CATCH_UP_TIMEOUT, behind[:5], fleet.log_tails()))
+        time.sleep(0.5)
+
+
+def cut_transactions(cluster) -> int:
+    """Transactions PostgreSQL rolled back because their client vanished (its log)."""
+    with open(cluster.log_file, encoding='utf-8', errors='replace') as stream:
+        return sum('connection with an open transaction' in line for line in stream)
+
+
+def difference(actual: dict, expected: dict, examples: int = 5) -> dict[str, Any]:
+    """A short account of how two mappings differ (empty when equal)."""
+    missing = [key for key in expected if key not in actual]
+    extra = [key for key in actual if key not in expected]
+    changed = [(key, actual[key], expected[key]) for key in expected
+               if key in actual and actual[key] != expected[key]]
+    found = {'missing': missing, 'extra': extra, 'changed': changed}
+    return {name: (len(items), items[:examples]) for name, items in found.items() if items}
+
+
+def record(backend: str, figures: dict[str, Any]) -> None:
+    """Print the figures, and merge them into the JSON file named by the env var."""
+    print('chaos figures (%s): %s' % (backend, json.dumps(figures, sort_keys=True)))
+    path = os.environ.get(REPORT_ENV)
+    if not path:
+        return
+    report: dict[str, Any] = {}
+    if os.path.exists(path):
+        with open(path, encoding='utf-8') as stream:
+            report = json.load(stream)
+    report[backend] = figures
+    with open(path, 'w', encoding='utf-8') as stream:
+        json.dump(report, stream, indent=2, sort_keys=True)
+
+
+@pytest.mark.parametrize('backend, chaos_seconds', [('redis', 30), ('etcd', 15)])
+def test_processors_under_fire_store_every_point_once_at_the_clean_price(
+        backend, chaos_seconds, chaos_databases, request, tmp_path):
+    url = coordination_url(backend, request)
+    cut_before = cut_transactions(chaos_databases.cluster)
+    seed = random.randrange(2 ** 32)
+    started = time.monotonic()
+    window = Window.live(chaos_seconds)
+    cloud = e2e.generate(len(SCOPES), RESOURCES, window.periods)
+    metrics_conf = write_metrics(tmp_path, {'metrics': e2e.METRICS})
+    (tmp_path / 'prometheus').mkdir()
+    with backfilled_prometheus(e2e.to_series(cloud, window.start, PERIOD),
+                               str(tmp_path / 'prometheus')) as prometheus_url:
+        sections = settings(metrics_conf, prometheus_url, url, str(tmp_path / 'locks'))
+        prepare(chaos_databases.chaos, sections, window)
+        fleet = Fleet(str(tmp_path), PROCESSORS, {
+            **sections, 'database': {'connection': chaos_databases.cluster.url}})
+        driver = ChaosDriver(fleet, chaos_databases.cluster,
+                             process_listening_on(prometheus_url), chaos_seconds,
+                             processor_freeze=LOCK_TIMEOUT + 2, seed=seed)
+        fleet.start_all()
+        try:
+            driver.start()
+            driver.join()
+            catch_up_seconds = wait_until_caught_up(fleet, chaos_databases.chaos, window.last)
+        finally:
+            exit_codes = fleet.stop_all()
+
+        clean_started = time.monotonic()
+        # The reference: one processor, no fault, the same data, its own database.
+        reference = prepare(chaos_databases.clean, {
+            **sections, 'orchestrator': {**sections['orchestrator'],
+                                         'coordination_url': 'file://%s' % (
+                                             tmp_path / 'clean-locks')}}, window)
+        rated = e2e.run_until_caught_up(
+            reference.conf, clock=lambda: window.end + datetime.timedelta(seconds=1))
+        clean_seconds = time.monotonic() - clean_started
+
+    clean = ledger.read(chaos_databases.clean)
+    chaos = ledger.read(chaos_databases.chaos)
+    figures = {
+        'coordination': backend, 'seed': seed, 'processors': PROCESSORS,
+        'scopes': len(SCOPES), 'period_seconds': PERIOD, 'chaos_seconds': chaos_seconds,
+        'kills_sent': fleet.figures.node_kills + fleet.figures.worker_kills,
+        'node_kills': fleet.figures.node_kills, 'worker_kills': fleet.figures.worker_kills,
+        'processor_starts': fleet.figures.starts,
+        'processor_self_exits': fleet.figures.self_exits,
+        'processor_freeze_seconds': round(driver.figures.processor_freeze_seconds, 1),
+        'postgres_restarts': driver.figures.postgres_restarts,
+        'prometheus_outage_seconds': round(driver.figures.prometheus_outage_seconds, 1),
+        'catch_up_seconds': round(catch_up_seconds, 1),
+        'clean_run_seconds': round(clean_seconds, 1),
+        'transactions_cut': cut_transactions(chaos_databases.cluster) - cut_before,
+        'second_writers_refused': fleet.count_in_logs('another worker processed'),
+        'periods_checked': len(SCOPES) * window.periods,
+        'points_checked': len(clean.points),
+        'exit_codes_on_sigterm': exit_codes,
+        'wall_seconds': round(time.monotonic() - started, 1),
+        'load_average_1m': round(os.getloadavg()[0], 2),
+    }
+    record(backend, figures)
+
+    # The faults did happen.
+    assert figures['kills_sent'] >= 3
+    assert figures['postgres_restarts'] == 1
+    assert figures['processor_freeze_seconds'] > LOCK_TIMEOUT
+    assert figures['prometheus_outage_seconds'] > 0
+    # The reference is complete: every scope rated every period, with prices.
+    assert rated == len(SCOPES) * window.periods
+    assert clean.duplicates() == {}
+    assert sum(price for _, price in clean.unique_points().values()) > 0
+    # Under fire: nothing stored twice, nothing lost, nothing different.
+    assert chaos.duplicates() == {}
+    assert difference(chaos.unique_points(), clean.unique_points()) == {}
+    assert difference(chaos.rollups, clean.rollups) == {}
+    assert difference(chaos.point_totals(), chaos.rollups) == {}
