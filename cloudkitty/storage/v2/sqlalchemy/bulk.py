@@ -7,24 +7,28 @@ as much again. The COPY text is written directly, on the session's own
 connection, so the rows stay in the caller's transaction. Other databases get
 one executemany (the drivers batch it into multi-row INSERTs).
 
-Both paths serialise the groupby/metadata documents with the same encoder:
-compact JSON, non-JSON values (a Decimal in a groupby) written as strings.
+Both paths write the rows :func:`rows` encodes once: amounts as the text of
+their stored value, documents as JSON (:mod:`.documents`).
 """
 from __future__ import annotations
 
 import datetime
-import json
 import re
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
 
-#: (begin, end, scope, type, unit, qty, price, description, groupby, metadata),
-#: the amounts already rounded to the stored scale (``sqltypes.Amount.to_scale``).
-PointRecord = tuple[datetime.datetime, datetime.datetime, str | None, str, str, Any,
-                    Any, str | None, dict, dict]
+from cloudkitty.dataframe import DataFrame
+from cloudkitty.storage import sqltypes
+from cloudkitty.storage.v2.sqlalchemy.documents import to_json
+from cloudkitty.storage.v2.sqlalchemy.rollup import Deltas
+
+#: (begin, end, scope, type, unit, qty, price, description, groupby, metadata):
+#: the amounts as the text of their value rounded to the stored scale, the
+#: documents as JSON text.
+PointRow = tuple[datetime.datetime, datetime.datetime, str | None, str, str, str, str,
+                 str | None, str, str]
 
 COLUMNS = ('begin', 'end', 'scope', 'type', 'unit', 'qty', 'price', 'description',
            'groupby', 'metadata')
@@ -36,30 +40,31 @@ _NULL = '\\N'
 _COPY_CHUNK = 1 << 16
 
 
-def _json_encoder():
-    """The C encoder, built once: ``json.dumps`` rebuilds it on every call."""
-    make_encoder = getattr(json.encoder, 'c_make_encoder', None)
-    if make_encoder is None:
-        return json.JSONEncoder(separators=(',', ':'), default=str).encode
-    encoder = make_encoder(None, str, json.encoder.encode_basestring_ascii, None,
-                           ':', ',', False, False, True)
-    return lambda document: ''.join(encoder(document, 0))
+def rows(frames: Iterable[DataFrame], scope_key: str, scope_id: str | None,
+         deltas: Deltas) -> Iterator[PointRow]:
+    """The points of ``frames`` as table rows, each added to its bucket in ``deltas``.
 
-
-to_json = _json_encoder()
-
-
-def _text(value: str | None) -> str:
-    if value is None:
-        return _NULL
-    # Most text needs no escape; searching is much cheaper than translating.
-    return value.translate(_COPY_ESCAPES) if _NEEDS_ESCAPE(value) else value
-
-
-def _document(document: dict) -> str:
-    text = to_json(document)
-    # ASCII JSON has no raw tab or newline; only its backslashes need escaping.
-    return text.replace('\\', '\\\\') if '\\' in text else text
+    The scope column holds ``groupby[scope_key]``, else ``metadata[scope_key]``,
+    else ``scope_id``. Amounts are rounded once, here: the rollups sum exactly
+    the values written.
+    """
+    qty_scaled = sqltypes.qty_type().scaled
+    price_scaled = sqltypes.price_type().scaled
+    add = deltas.add_point
+    for frame in frames:
+        begin, end = frame.start, frame.end
+        for metric_type, points in frame.itertypes():
+            for unit, qty, price, groupby, metadata, description in points:
+                scope = groupby.get(scope_key)
+                if scope is None:
+                    scope = metadata.get(scope_key, scope_id)
+                if scope is not None and type(scope) is not str:
+                    scope = str(scope)
+                qty, qty_text = qty_scaled(qty)
+                price, price_text = price_scaled(price)
+                add(scope, metric_type, begin, end, groupby, qty, price)
+                yield (begin, end, scope, metric_type, unit, qty_text, price_text,
+                       description, to_json(groupby), to_json(metadata))
 
 
 def _copy_supported(dialect: sa.Dialect) -> bool:
@@ -67,21 +72,19 @@ def _copy_supported(dialect: sa.Dialect) -> bool:
     return dialect.name == 'postgresql' and dialect.driver == 'psycopg2'
 
 
-def insert_points(session: orm.Session, table: sa.Table,
-                  records: Iterable[PointRecord]) -> None:
-    """Write ``records`` into ``table`` in one round trip, in the session's transaction."""
+def insert_points(session: orm.Session, table: sa.Table, point_rows: Iterable[PointRow]
+                  ) -> None:
+    """Write ``point_rows`` into ``table`` in one round trip, in the session's transaction."""
     if _copy_supported(session.get_bind().dialect):
-        _copy_points(session, table.name, records)
+        _copy_points(session, table.name, point_rows)
         return
-    rows = [{**dict(zip(COLUMNS, record, strict=True)),
-             'groupby': to_json(record[8]), 'metadata': to_json(record[9])}
-            for record in records]
-    if rows:
-        # The documents are bound as the text serialised above.
-        statement = sa.insert(table).values(
-            groupby=sa.bindparam('groupby', type_=sa.Text),
-            metadata=sa.bindparam('metadata', type_=sa.Text))
-        session.execute(statement, rows)
+    parameters = [dict(zip(COLUMNS, row, strict=True)) for row in point_rows]
+    if parameters:
+        # Amounts and documents are bound as the text encoded by ``rows``.
+        statement = sa.insert(table).values(**{
+            column: sa.bindparam(column, type_=sa.Text)
+            for column in ('qty', 'price', 'groupby', 'metadata')})
+        session.execute(statement, parameters)
 
 
 class _LineStream:
@@ -111,26 +114,45 @@ class _LineStream:
         return text[:size]
 
 
-def _copy_lines(records: Iterable[PointRecord]) -> Iterator[str]:
-    """COPY text lines; the amounts are already on the stored scale."""
-    period: tuple[datetime.datetime, datetime.datetime] | None = None
+class _TextFields(dict):
+    """COPY text of the short text fields, memoised: scopes, types and units
+    repeat from point to point, and looking one up beats scanning it."""
+
+    def __missing__(self, value: str | None) -> str:
+        if value is None:
+            text = _NULL
+        else:
+            text = value.translate(_COPY_ESCAPES) if _NEEDS_ESCAPE(value) else value
+        self[value] = text
+        return text
+
+
+def _document(text: str) -> str:
+    # JSON has no raw tab or newline; only its backslashes need escaping.
+    return text.replace('\\', '\\\\') if '\\' in text else text
+
+
+def _copy_lines(point_rows: Iterable[PointRow]) -> Iterator[str]:
+    """COPY text lines of ``point_rows``."""
+    texts = _TextFields()
+    begin = end = None
     period_text = ''
-    for begin, end, scope, metric_type, unit, qty, price, description, groupby, \
-            metadata in records:
-        if period != (begin, end):
+    for row_begin, row_end, scope, metric_type, unit, qty, price, description, groupby, \
+            metadata in point_rows:
+        if row_begin is not begin or row_end is not end:
             # Points come frame by frame: format each period once.
-            period, period_text = (begin, end), '%s\t%s' % (begin, end)
-        yield '\t'.join((period_text, _text(scope), _text(metric_type), _text(unit),
-                         str(qty), str(price), _text(description), _document(groupby),
-                         _document(metadata)))
-        yield '\n'
+            begin, end = row_begin, row_end
+            period_text = '%s\t%s\t' % (begin, end)
+        yield ''.join((period_text, texts[scope], '\t', texts[metric_type], '\t',
+                       texts[unit], '\t', qty, '\t', price, '\t', texts[description],
+                       '\t', _document(groupby), '\t', _document(metadata), '\n'))
 
 
 def _copy_points(session: orm.Session, table_name: str,
-                 records: Iterable[PointRecord]) -> None:
-    """COPY ``records`` into ``table_name`` inside the session's transaction."""
+                 point_rows: Iterable[PointRow]) -> None:
+    """COPY ``point_rows`` into ``table_name`` inside the session's transaction."""
     columns = ', '.join('"%s"' % column for column in COLUMNS)
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cursor:
         cursor.copy_expert('COPY %s (%s) FROM STDIN' % (table_name, columns),
-                           _LineStream(_copy_lines(records)), size=_COPY_CHUNK)
+                           _LineStream(_copy_lines(point_rows)), size=_COPY_CHUNK)

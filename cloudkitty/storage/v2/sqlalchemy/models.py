@@ -62,9 +62,9 @@ CALENDAR_KEYS = tuple(base.TIME_GROUPBY_ALIASES.values())
 rated_rollups = sa.Table(
     'storage_rated_rollups', METADATA,
     # The period's begin then a digest of the bucket's key columns
-    # (``rollup.bucket_ids``): one short unique key for the upserts, where a
-    # unique index on the eight key columns would exceed MySQL's limit. A
-    # native 16-byte uuid on PostgreSQL, 32 hex digits elsewhere.
+    # (``rollup.Deltas.bucket_ids``): one short unique key for the upserts,
+    # where a unique index on the eight key columns would exceed MySQL's
+    # limit. A native 16-byte uuid on PostgreSQL, 32 hex digits elsewhere.
     sa.Column('bucket', BUCKET_ID, primary_key=True),
     # The scope column's NULL is folded into '' here, as the groupby does.
     sa.Column('scope', sa.String(255), nullable=False),

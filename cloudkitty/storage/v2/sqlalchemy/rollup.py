@@ -16,8 +16,9 @@ sums of the points stored.
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -26,7 +27,7 @@ from sqlalchemy import orm
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from cloudkitty.storage import sqltypes
-from cloudkitty.storage.v2.sqlalchemy import bulk
+from cloudkitty.storage.v2.sqlalchemy.documents import attribute_text
 from cloudkitty.storage.v2.sqlalchemy.models import (
     CALENDAR_KEYS,
     json_text,
@@ -43,6 +44,10 @@ _ROLLUPS = rated_rollups.c
 _POINTS = rated_points.c
 _ADD = sqltypes.EXACT_CONTEXT.add
 _NEGATE = sqltypes.EXACT_CONTEXT.minus
+_ZERO = Decimal(0)
+_EPOCH = datetime.datetime(1970, 1, 1)
+_SECOND = datetime.timedelta(seconds=1)
+_TIME_MASK = (1 << 48) - 1
 #: Buckets per statement when dropping emptied buckets.
 _IN_CHUNK = 1000
 _ROW_COLUMNS = ('bucket', *KEY_COLUMNS, 'qty', 'price', 'points')
@@ -54,37 +59,31 @@ _UNNEST_UPSERT = sa.text(
     'points = storage_rated_rollups.points + excluded.points' % (
         ', '.join('"%s"' % column for column in _ROW_COLUMNS),
         ', '.join('CAST(:%s AS %s[])' % (column, {
-            'begin': 'timestamp', 'end': 'timestamp', 'qty': 'numeric',
+            'bucket': 'uuid', 'begin': 'timestamp', 'end': 'timestamp', 'qty': 'numeric',
             'price': 'numeric', 'points': 'bigint'}.get(column, 'varchar'))
             for column in _ROW_COLUMNS)))
 
-def attribute_text(value: Any) -> str:
-    """A groupby value as the SQL JSON text extraction reads it ('' if absent)."""
-    if value is None:
-        return ''
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (bool, int, float, list, dict)):
-        return bulk.to_json(value)
-    # Stored as its string by the documents' encoder.
-    return str(value)
+def _bucket_ids(keys: Iterable[BucketKey]) -> list[str]:
+    """The ``bucket`` column of each key: a UUID (as 32 hex digits) of the
+    period's begin (first 48 bits, seconds since the epoch) and the SHA-1 of
+    the key's fields joined by \\x1f (the other 80 bits).
 
-
-def _digests(keys: Iterable[BucketKey]) -> list[str]:
-    """SHA-1 of each bucket key's fields joined by \\x1f (the ``bucket`` column).
-
-    The keys of a push share few periods: each one is formatted once, which
-    halves the client time of a push's rollups.
+    Leading with the time keeps a push's new buckets together at the end of
+    the primary key index, instead of scattered over all of it; the digest
+    covers the whole key, begin included. The keys of a push share few
+    periods: each one is formatted once.
     """
-    periods: dict[tuple[Any, Any], str] = {}
-    digests = []
+    periods: dict[tuple[Any, Any], tuple[str, str]] = {}
+    ids = []
     for scope, metric_type, begin, end, *calendar in keys:
         period = periods.get((begin, end))
         if period is None:
-            period = periods[(begin, end)] = '%s\x1f%s' % (begin, end)
-        text = '\x1f'.join((str(scope), str(metric_type), period, *map(str, calendar)))
-        digests.append(hashlib.sha1(text.encode('utf-8')).hexdigest())
-    return digests
+            seconds = (begin - _EPOCH) // _SECOND
+            period = periods[(begin, end)] = ('%012x' % (seconds & _TIME_MASK),
+                                              '%s\x1f%s' % (begin, end))
+        text = '\x1f'.join((scope, metric_type, period[1], *calendar))
+        ids.append(period[0] + hashlib.sha1(text.encode('utf-8')).hexdigest()[:20])
+    return ids
 
 
 class Deltas:
@@ -92,34 +91,47 @@ class Deltas:
 
     def __init__(self) -> None:
         self._buckets: dict[BucketKey, list] = {}
+        #: The same sums by the raw groupby values of the bucket key, which
+        #: are cheaper to look up than to convert (one look-up per point).
+        self._by_raw_key: dict[tuple, list] = {}
 
     def __bool__(self) -> bool:
         return bool(self._buckets)
 
-    def add(self, key: BucketKey, qty: Decimal, price: Decimal, points: int = 1) -> None:
+    def _entry(self, key: BucketKey) -> list:
         entry = self._buckets.get(key)
         if entry is None:
-            self._buckets[key] = [qty, price, points]
+            entry = self._buckets[key] = [_ZERO, _ZERO, 0]
+        return entry
+
+    def add(self, key: BucketKey, qty: Decimal, price: Decimal, points: int = 1) -> None:
+        entry = self._entry(key)
+        entry[0] = _ADD(entry[0], qty)
+        entry[1] = _ADD(entry[1], price)
+        entry[2] += points
+
+    def add_point(self, scope: str | None, metric_type: str, begin: datetime.datetime,
+                  end: datetime.datetime, groupby: dict, qty: Decimal,
+                  price: Decimal) -> None:
+        """Add one point; its amounts must be those written (``Amount.scaled``)."""
+        raw = (scope, metric_type, begin, end, *map(groupby.get, CALENDAR_KEYS))
+        try:
+            entry = self._by_raw_key.get(raw)
+        except TypeError:
+            # A list or dict among the calendar values: no raw look-up.
+            entry = self._entry(self._key(raw))
         else:
-            entry[0] = _ADD(entry[0], qty)
-            entry[1] = _ADD(entry[1], price)
-            entry[2] += points
+            if entry is None:
+                entry = self._by_raw_key[raw] = self._entry(self._key(raw))
+        entry[0] = _ADD(entry[0], qty)
+        entry[1] = _ADD(entry[1], price)
+        entry[2] += 1
 
-    def track(self, records: Iterable[bulk.PointRecord]) -> Iterator[bulk.PointRecord]:
-        """Pass ``records`` through, adding each one to its bucket.
-
-        The amounts must already be on the stored scale (``Amount.to_scale``)
-        for the sums to equal the stored points'.
-        """
-        calendar: tuple[str, ...] = ()
-        calendar_of: dict | None = None
-        for record in records:
-            begin, end, scope, metric_type, _, qty, price, _, groupby, _ = record
-            if groupby is not calendar_of:
-                calendar_of = groupby
-                calendar = tuple(attribute_text(groupby.get(key)) for key in CALENDAR_KEYS)
-            self.add((scope or '', metric_type, begin, end, *calendar), qty, price)
-            yield record
+    @staticmethod
+    def _key(raw: tuple) -> BucketKey:
+        """The bucket key the SQL computes from a point (see ``_bucket_columns``)."""
+        scope, metric_type, begin, end, *calendar = raw
+        return (scope or '', metric_type, begin, end, *map(attribute_text, calendar))
 
     def columns(self, sign: int) -> dict[str, list]:
         """The bucket rows column by column (``_ROW_COLUMNS`` order)."""
@@ -127,7 +139,7 @@ class Deltas:
         signed = (lambda amount: amount) if sign > 0 else _NEGATE
         keys = list(self._buckets)
         sums = list(self._buckets.values())
-        columns = {'bucket': _digests(keys)}
+        columns = {'bucket': _bucket_ids(keys)}
         columns.update(zip(KEY_COLUMNS, map(list, zip(*keys, strict=True)), strict=True))
         columns['qty'] = [signed(qty) for qty, _, _ in sums]
         columns['price'] = [signed(price) for _, price, _ in sums]
@@ -144,8 +156,8 @@ class Deltas:
         """The net number of points these deltas count."""
         return sum(points for _, _, points in self._buckets.values())
 
-    def digests(self) -> list[str]:
-        return _digests(self._buckets)
+    def bucket_ids(self) -> list[str]:
+        return _bucket_ids(self._buckets)
 
 
 def _array_literal(values: list, quoted: bool) -> str:
@@ -205,15 +217,15 @@ def apply(session: orm.Session, deltas: Deltas, sign: int = 1) -> None:
     else:
         session.execute(_upsert(dialect), deltas.rows(sign))
     if sign < 0:
-        digests = deltas.digests()
-        for start in range(0, len(digests), _IN_CHUNK):
+        buckets = deltas.bucket_ids()
+        for start in range(0, len(buckets), _IN_CHUNK):
             session.execute(sa.delete(rated_rollups).where(
-                _ROLLUPS.bucket.in_(digests[start:start + _IN_CHUNK]),
+                _ROLLUPS.bucket.in_(buckets[start:start + _IN_CHUNK]),
                 _ROLLUPS.points <= 0))
 
 
 def _bucket_columns(dialect: str) -> list[sa.ColumnElement]:
-    """The bucket key of a point, computed in SQL like :meth:`Deltas.track` does."""
+    """The bucket key of a point, computed in SQL as :meth:`Deltas.add_point` does."""
     return [sa.func.coalesce(_POINTS.scope, ''), _POINTS.type, _POINTS.begin, _POINTS.end,
             *[sa.func.coalesce(json_text(_POINTS.groupby, key, dialect), '')
               for key in CALENDAR_KEYS]]

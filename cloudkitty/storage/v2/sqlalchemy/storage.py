@@ -18,7 +18,7 @@ Attribute semantics (shared with the other v2 backends):
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,8 +53,6 @@ class SQLAlchemyStorage(base.BaseStorage):
         #: Read the common summaries from the rollups; False reads every
         #: summary from the points (the two agree exactly: tests compare them).
         self.use_rollups = True
-        self._qty_scale = sqltypes.qty_type().to_scale
-        self._price_scale = sqltypes.price_type().to_scale
 
     def init(self) -> None:
         """Create or upgrade the table (idempotent)."""
@@ -62,26 +60,11 @@ class SQLAlchemyStorage(base.BaseStorage):
 
     # --- writing -----------------------------------------------------------
 
-    def _records(self, dataframes: Iterable[DataFrame],
-                 scope_id: str | None) -> Iterator[bulk.PointRecord]:
-        """The points as table rows, amounts already rounded to the stored scale."""
-        scope_key, qty_scale, price_scale = self._scope_key, self._qty_scale, self._price_scale
-        for frame in dataframes:
-            start, end = frame.start, frame.end
-            for metric_type, point in frame.iterpoints():
-                scope = point.groupby.get(scope_key)
-                if scope is None:
-                    scope = point.metadata.get(scope_key, scope_id)
-                yield (start, end, None if scope is None else str(scope), metric_type,
-                       point.unit, qty_scale(point.qty), price_scale(point.price),
-                       point.description,
-                       point.groupby, point.metadata)
-
     def _insert(self, session: orm.Session, dataframes: Iterable[DataFrame],
                 scope_id: str | None) -> None:
         deltas = rollup.Deltas()
         bulk.insert_points(session, rated_points,
-                           deltas.track(self._records(dataframes, scope_id)))
+                           bulk.rows(dataframes, self._scope_key, scope_id, deltas))
         rollup.apply(session, deltas)
 
     def push(self, dataframes: Iterable[DataFrame], scope_id: str | None = None) -> None:
