@@ -50,14 +50,24 @@ def timed(action: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
 
 
 def medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Per numeric key, the median over the runs (other values from the last run)."""
+    """Per numeric key, the median over the runs (other values from the last run).
+
+    Counts stay whole numbers; a figure some runs could not give (None) is the
+    median of the runs that gave it.
+    """
     merged = dict(runs[-1])
-    for key, value in runs[-1].items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            middle = median([run[key] for run in runs])
-            merged[key] = round(middle, 4) if isinstance(middle, float) else middle
+    for key in runs[-1]:
+        values = [run[key] for run in runs if run.get(key) is not None]
+        if values and all(_is_number(value) for value in values):
+            middle = median(values)
+            whole = all(isinstance(value, int) for value in values)
+            merged[key] = round(middle) if whole else round(middle, 4)
     merged['runs'] = len(runs)
     return merged
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @dataclasses.dataclass

@@ -61,6 +61,7 @@ from tools.bench.common import (
 from tools.bench.stores import BACKENDS, fresh_store, influx_server
 
 POLL_SECONDS = 0.1
+STEADY_MIN_SECONDS = 1.0
 THREADS = 4
 """[orchestrator] max_threads of the processor, unless told otherwise."""
 MIB = 2 ** 20
@@ -130,13 +131,13 @@ class _MemoryWatch:
                 'peak_rss_total_mib': round(self.peak_total / MIB, 1)}
 
 
-def _progress(db: Database, history: History) -> tuple[bool, bool]:
-    """Whether any scope has rated a period yet, and whether every scope is done."""
+def _progress(db: Database, history: History) -> tuple[int, bool]:
+    """Periods rated so far by all scopes together, and whether every scope is done."""
     with db.session() as session:
         states = [row[0] for row in session.execute(sa.select(
             ScopeState.last_processed_timestamp))]
-    started = any(state >= history.first for state in states)
-    return started, all(state >= history.last_period for state in states)
+    rated = sum(max(0, int((state - history.first) / e2e.HOUR) + 1) for state in states)
+    return rated, all(state >= history.last_period for state in states)
 
 
 def run_processor(config: str, db: Database, history: History, log_path: str,
@@ -148,14 +149,14 @@ def run_processor(config: str, db: Database, history: History, log_path: str,
                                     '--config-file', config],
                                    stdout=log, stderr=subprocess.STDOUT)
     memory = _MemoryWatch(process.pid)
-    first_advance = None
+    first_advance, rated_at_first = None, 0
     try:
         while True:
             memory.sample()
-            advanced, done = _progress(db, history)
+            rated, done = _progress(db, history)
             elapsed = time.perf_counter() - started
-            if advanced and first_advance is None:
-                first_advance = elapsed
+            if rated and first_advance is None:
+                first_advance, rated_at_first = elapsed, rated
             if done:
                 break
             if process.poll() is not None:
@@ -172,7 +173,7 @@ def run_processor(config: str, db: Database, history: History, log_path: str,
             process.kill()
             process.wait()
     return {'wall_seconds': elapsed, 'first_period_seconds': first_advance or elapsed,
-            **memory.report()}
+            'periods_at_first': rated_at_first, **memory.report()}
 
 
 def run_once(backend: str, workers: int, threads: int, history: History, workdir: str,
@@ -200,20 +201,24 @@ def run_once(backend: str, workers: int, threads: int, history: History, workdir
         points = store.driver().retrieve(history.first, history.last_period + e2e.HOUR,
                                          limit=1)['total']
     scope_periods = cloud.scopes * cloud.hours
-    wall = measured['wall_seconds']
-    # After the first period is stored, i.e. without the process start-up.
-    steady = max(wall - measured['first_period_seconds'], 1e-3)
+    wall = measured.pop('wall_seconds')
+    first = measured.pop('first_period_seconds')
+    # Once the first periods are stored, i.e. without the process start-up; too
+    # short a run after them to tell is no figure.
+    steady = None
+    if wall - first >= STEADY_MIN_SECONDS:
+        rest = 1 - measured['periods_at_first'] / scope_periods
+        steady = round(points * rest / (wall - first))
     return {
         'backend': backend, 'workers': workers, 'threads': threads,
         'scopes': cloud.scopes, 'resources': cloud.total_resources, 'hours': cloud.hours,
         'rated_points': points, 'scope_periods': scope_periods,
         'wall_seconds': round(wall, 2),
-        'to_first_period_seconds': round(measured['first_period_seconds'], 2),
+        'to_first_period_seconds': round(first, 2),
         'points_per_second': round(points / wall),
         'scope_periods_per_second': round(scope_periods / wall, 2),
-        'points_per_second_running': round(points / steady),
-        **{key: value for key, value in measured.items()
-           if key not in ('wall_seconds', 'first_period_seconds')},
+        'points_per_second_running': steady,
+        **measured,
         'load_avg_1m_before': round(load_before, 2),
         'load_avg_1m_after': round(os.getloadavg()[0], 2),
     }
@@ -243,7 +248,8 @@ def table(results: list[dict[str, object]]) -> Table:
           number(result['scope_periods']), number(result['rated_points']),
           number(result['wall_seconds'], 1), number(result['points_per_second']),
           number(result['scope_periods_per_second'], 1),
-          number(result['points_per_second_running']),
+          '—' if result['points_per_second_running'] is None
+          else number(result['points_per_second_running']),
           '%s / %s / %s' % (number(result['peak_rss_master_mib']),
                             number(result['peak_rss_worker_max_mib']),
                             number(result['peak_rss_total_mib'])),

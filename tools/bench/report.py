@@ -48,7 +48,7 @@ def machine_table(document: dict[str, Any]) -> Table:
         ('versions', 'Python %(python)s, SQLite %(sqlite)s, PostgreSQL %(postgresql)s, '
                      'Prometheus %(prometheus)s, InfluxDB %(influxdb)s, wrk %(wrk)s' % machine),
     ]
-    return Table('machine', 'Machine', ['', ''], [list(row) for row in rows])
+    return Table('machine', 'Machine', ['Item', 'Value'], [list(row) for row in rows])
 
 
 def _find(entries: list[dict[str, Any]], **wanted) -> dict[str, Any] | None:
