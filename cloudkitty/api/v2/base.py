@@ -217,8 +217,10 @@ DATETIME = vol.All(single, to_datetime)
 
 def query(schema: dict) -> dict[str, Any]:
     """Validate the query string against ``schema`` (values are lists of strings)."""
-    params = pecan.request.GET
-    data = {key: params.getall(key) for key in params.keys()}
+    # One pass: getall() per key would be quadratic in a repeated parameter.
+    data: dict[str, list[str]] = {}
+    for key, value in pecan.request.GET.items():
+        data.setdefault(key, []).append(value)
     result = validate(vol.Schema(schema, extra=vol.PREVENT_EXTRA), data)
     result.setdefault('offset', 0)
     result.setdefault('limit', DEFAULT_LIMIT)
