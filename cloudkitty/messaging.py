@@ -11,13 +11,24 @@ The API process then serves the same endpoints itself, on the in-memory
 transport, from a thread started by the first :func:`get_rpc_client` call:
 quotes and scope resets keep working in the one-command quick start, with
 exactly the code that processors run.
+
+Broker outages: no request of the API waits for the broker to come back.
+oslo.messaging retries a send forever by default; the client here retries
+it once (enough to replace a connection that died while idle) and then
+answers :class:`BusUnavailable`. The one step it cannot bound, opening the
+reply queue of the first call in the process, runs aside, and the caller
+waits at most the call's timeout for it.
 """
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import datetime
 import importlib
 import threading
+import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import oslo_messaging
@@ -44,6 +55,18 @@ class ProcessorUnavailable(exception.CloudKittyError):
                 'message bus ([DEFAULT] transport_url)')
     code = 503
 
+
+class BusUnavailable(exception.CloudKittyError):
+    _msg_fmt = ('The message bus is unavailable: the %(method)s request could not be '
+                'sent to the processors. Retry later.')
+    code = 503
+
+
+#: Sends are retried once: a pooled connection that died while idle is
+#: replaced, and a broker that is really down is reported within seconds.
+SEND_RETRIES = 1
+#: A first call also opens the reply queue: a little more than its timeout.
+_FIRST_CALL_GRACE = 5
 
 #: Option lists that oslo.messaging reads from any ConfigOpts but registers on
 #: its global CONF only (module, attribute = group name); we have no global CONF.
@@ -171,11 +194,56 @@ class RpcClient:
             transport,
             oslo_messaging.Target(topic=rpc_topic(conf),
                                   namespace=RATING_NAMESPACE, version=VERSION),
-            timeout=self.timeout,
+            timeout=self.timeout, retry=SEND_RETRIES,
             transport_options=oslo_messaging.TransportOptions(at_least_once=True))
         self._scope = oslo_messaging.get_rpc_client(
             transport, oslo_messaging.Target(topic=rpc_topic(conf),
-                                             version=VERSION))
+                                             version=VERSION),
+            retry=SEND_RETRIES)
+        #: Set once a call went through: the reply queue is open from then on.
+        self._replies_open = threading.Event()
+        self._first_call_lock = threading.Lock()
+        self._first_call: concurrent.futures.Future | None = None
+        self._first_call_deadline = 0.0
+
+    def _call(self, method: str, **kwargs) -> Any:
+        """``call`` on the rating topic, never blocked by a broker outage.
+
+        Until a first call has gone through, calls run in a daemon thread,
+        one at a time, which the caller waits for until the timeout plus a
+        grace: while the broker is down oslo.messaging keeps trying to open
+        the reply queue, and the thread ends whenever the broker comes back.
+        Calls made meanwhile wait for what is left of that deadline.
+        """
+        if self._replies_open.is_set():
+            return self._rating.call({}, method, **kwargs)
+        with self._first_call_lock:
+            first = self._first_call
+            mine = first is None or first.done()
+            if mine:
+                first = self._first_call = concurrent.futures.Future()
+                self._first_call_deadline = (time.monotonic() + self.timeout
+                                             + _FIRST_CALL_GRACE)
+                threading.Thread(target=self._run_first_call, args=(first, method, kwargs),
+                                 name='rpc-first-call', daemon=True).start()
+            deadline = self._first_call_deadline
+        done, _ = concurrent.futures.wait([first], timeout=max(0.0, deadline - time.monotonic()))
+        if not done:
+            LOG.warning('%s request not sent: the message bus has not let the reply '
+                        'queue open for %d seconds', method, self.timeout + _FIRST_CALL_GRACE)
+            raise BusUnavailable(method=method)
+        if mine:
+            return first.result()
+        return self._rating.call({}, method, **kwargs)
+
+    def _run_first_call(self, future: concurrent.futures.Future, method: str,
+                        kwargs: dict[str, Any]) -> None:
+        try:
+            future.set_result(self._rating.call({}, method, **kwargs))
+        except Exception as error:
+            future.set_exception(error)
+        finally:
+            self._replies_open.set()
 
     def quote(self, resources: list[dict[str, Any]]) -> str:
         """Price of ``resources`` (``{"service", "desc", "volume"}`` each) as a string.
@@ -188,10 +256,12 @@ class RpcClient:
                 'desc': resource.get('desc') or {},
                 'vol': {'qty': str(resource.get('volume', 0)), 'unit': 'undef'}})
         try:
-            return self._rating.call({}, 'quote', res_data=[{'usage': usage}])
+            return self._call('quote', res_data=[{'usage': usage}])
+        except oslo_messaging.MessageDeliveryFailure as error:
+            LOG.warning('Quote request not sent: %s', error)
+            raise BusUnavailable(method='quote') from None
         except (oslo_messaging.MessagingTimeout,
-                oslo_messaging.MessageUndeliverable,
-                oslo_messaging.MessageDeliveryFailure) as error:
+                oslo_messaging.MessageUndeliverable) as error:
             LOG.warning('Quote request failed: %s', error)
             raise ProcessorUnavailable(method='quote', timeout=self.timeout) from None
 
@@ -199,19 +269,31 @@ class RpcClient:
                     last_processed_timestamp: datetime.datetime) -> None:
         """Ask a processor to reset ``scopes`` (dicts with scope_id, scope_key,
         fetcher, collector); fire and forget."""
-        self._scope.cast({}, 'reset_state', res_data={
-            'scopes': scopes,
-            'last_processed_timestamp': last_processed_timestamp.isoformat()})
+        with _sent('reset_state'):
+            self._scope.cast({}, 'reset_state', res_data={
+                'scopes': scopes,
+                'last_processed_timestamp': last_processed_timestamp.isoformat()})
 
     def notify_module_change(self, kind: str, name: str | None = None) -> None:
         """Tell every processor that a rating module changed (fanout cast)."""
         if kind not in MODULE_CHANGES:
             raise ValueError('Unknown module change %r' % kind)
         client = self._rating.prepare(fanout=True)
-        if kind == 'reload_modules':
-            client.cast({}, kind)
-        else:
-            client.cast({}, kind, name=name)
+        with _sent(kind):
+            if kind == 'reload_modules':
+                client.cast({}, kind)
+            else:
+                client.cast({}, kind, name=name)
+
+
+@contextlib.contextmanager
+def _sent(method: str) -> Iterator[None]:
+    """A cast that the broker did not take is BusUnavailable."""
+    try:
+        yield
+    except oslo_messaging.MessageDeliveryFailure as error:
+        LOG.warning('%s request not sent: %s', method, error)
+        raise BusUnavailable(method=method) from None
 
 
 _clients = _PerConf()

@@ -24,9 +24,20 @@ def rpc_client():
 
 
 def notify_module_change(kind: str, name: str | None = None) -> None:
-    """Fire-and-forget module notification; losing one is harmless (no-ops)."""
+    """Tell the processors that rating modules changed.
+
+    After a saved module change the notification is a courtesy (processors
+    re-read modules before every period), so losing it is only logged. A
+    ``reload_modules`` request is nothing but this notification: when it
+    cannot be sent, the request fails with the 503 saying why.
+    """
     try:
         rpc_client().notify_module_change(kind, name)
+    except exception.CloudKittyError as error:
+        if kind == 'reload_modules':
+            raise
+        LOG.warning('The processors were not told about the %s of module %s: %s',
+                    kind, name, error.message)
     except Exception:
         LOG.warning('Could not send the %s notification to the processors', kind,
                     exc_info=True)
