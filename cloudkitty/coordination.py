@@ -62,21 +62,25 @@ class Coordinator:
     """One tooz member; starts lazily and reconnects after backend failures."""
 
     def __init__(self, url: str, member_id: str | None = None,
-                 reconnect_delay: float = 30.0):
+                 reconnect_delay: float = 30.0, first_reconnect_delay: float = 1.0):
         self.url = url
         self.member_id = (member_id or 'cloudkitty-%s' % uuid.uuid4()).encode('utf-8')
         self.reconnect_delay = reconnect_delay
+        self.first_reconnect_delay = first_reconnect_delay
         self._driver: coordination.CoordinationDriver | None = None
         self._next_attempt = 0.0
+        self._delay = first_reconnect_delay
         # The orchestrator and RPC threads of a process share the member.
         self._connection_lock = threading.Lock()
 
     def start(self) -> bool:
         """Connect if not connected; False (logged) when the backend is unreachable.
 
-        A failed connection is not retried for ``reconnect_delay`` seconds:
-        some drivers take a minute to give up, which must not be paid for
-        every scope of a pass.
+        A failed connection is not retried at once: some drivers take a
+        minute to give up, which must not be paid for every scope of a pass.
+        The pause starts at ``first_reconnect_delay`` seconds, so that a
+        backend that merely restarted is back in use within a second or two,
+        and doubles with each failure up to ``reconnect_delay``.
         """
         with self._connection_lock:
             if self._driver is not None:
@@ -86,12 +90,17 @@ class Coordinator:
             try:
                 driver = coordination.get_coordinator(self.url, self.member_id)
                 driver.start(start_heart=True)
-            except coordination.ToozError as error:
-                self._next_attempt = time.monotonic() + self.reconnect_delay
-                LOG.error('Coordination backend unreachable, skipping work for %d s: %s',
-                          self.reconnect_delay, error)
+            except Exception as error:
+                # Not only ToozError: drivers let some errors of their client
+                # library through (etcd3gw's ConnectionFailedError while it
+                # discovers the API version of a server that is down).
+                delay, self._delay = self._delay, min(self._delay * 2, self.reconnect_delay)
+                self._next_attempt = time.monotonic() + delay
+                LOG.error('Coordination backend unreachable, skipping work for %g s: '
+                          '%s: %s', delay, type(error).__name__, error)
                 return False
             self._driver = driver
+            self._delay = self.first_reconnect_delay
             return True
 
     def stop(self) -> None:
@@ -101,8 +110,9 @@ class Coordinator:
             return
         try:
             driver.stop()
-        except coordination.ToozError as error:
-            LOG.warning('Error while leaving the coordination backend: %s', error)
+        except Exception as error:  # a backend that is down must not stop the caller
+            LOG.warning('Error while leaving the coordination backend: %s: %s',
+                        type(error).__name__, error)
 
     @contextlib.contextmanager
     def lock(self, name: str, timeout: float | None = None) -> Iterator[bool]:

@@ -10,7 +10,11 @@ import sqlalchemy as sa
 from cloudkitty.db import migration
 from cloudkitty.db.engine import Database
 from tests.fixtures.etcd import etcd_server  # noqa: F401
-from tests.fixtures.private_postgres import PrivatePostgres, running_private_postgres
+from tests.fixtures.private_postgres import (  # noqa: F401
+    PrivatePostgres,
+    private_postgres,
+    running_private_postgres,
+)
 
 #: The database of the fault-free reference run, next to ``cloudkitty``.
 CLEAN_DATABASE = 'cloudkitty_clean'

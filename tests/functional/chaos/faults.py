@@ -14,7 +14,10 @@ During ``seconds`` seconds the driver:
   ``pg_ctl stop -m immediate`` sends (no checkpoint, every connection cut,
   crash recovery on the next start), then starts it again;
 * freezes Prometheus once (SIGSTOP, then SIGCONT): its socket still accepts
-  connections but nothing answers, the nastiest outage for a client.
+  connections but nothing answers, the nastiest outage for a client;
+* crashes the coordination backend once, when it is private to the test (the
+  etcd, not the Redis that other tests share), and starts it again on the
+  same data: the processors must reconnect.
 
 Processors that exit on their own are started again, as systemd would.
 """
@@ -26,6 +29,7 @@ import random
 import signal
 import threading
 import time
+from typing import Protocol
 
 import psutil
 import sqlalchemy as sa
@@ -43,6 +47,8 @@ PROCESSOR_FREEZE_AT = (0.1, 0.3)
 POSTGRES_CRASH_AT = 0.6
 PROMETHEUS_FREEZE_AT = (0.75, 0.9)
 """Share of the run during which Prometheus is frozen."""
+COORDINATOR_OUTAGE_AT = (0.35, 0.5)
+"""Share of the run during which the coordination backend is down."""
 TICK = 0.1
 POSTMASTER_EXIT_TIMEOUT = 30
 
@@ -52,6 +58,15 @@ class FaultFigures:
     processor_freeze_seconds: float = 0.0
     postgres_restarts: int = 0
     prometheus_outage_seconds: float = 0.0
+    coordinator_outage_seconds: float = 0.0
+
+
+class Crashable(Protocol):
+    """A server the test owns: SIGKILLed, then started again on the same data."""
+
+    def kill(self) -> None: ...
+
+    def start(self) -> None: ...
 
 
 def crash_restart(cluster: PrivatePostgres) -> None:
@@ -102,13 +117,15 @@ class ChaosDriver(threading.Thread):
     """Injects the faults for ``seconds`` seconds; ``join()`` re-raises its error."""
 
     def __init__(self, fleet: Fleet, postgres: PrivatePostgres, prometheus: psutil.Process,
-                 seconds: float, processor_freeze: float, seed: int):
+                 seconds: float, processor_freeze: float, seed: int,
+                 coordinator: Crashable | None = None):
         super().__init__(name='chaos-driver', daemon=True)
         self.fleet = fleet
         self.postgres = postgres
         self.prometheus = prometheus
         self.seconds = seconds
         self.processor_freeze = processor_freeze
+        self.coordinator = coordinator
         self.random = random.Random(seed)
         self.writers = OpenTransactions(postgres.url)
         self.figures = FaultFigures()
@@ -138,6 +155,8 @@ class ChaosDriver(threading.Thread):
         freeze_from, freeze_by = map(self._at, PROCESSOR_FREEZE_AT)
         crash_at = self._at(POSTGRES_CRASH_AT)
         outage_from, outage_to = map(self._at, PROMETHEUS_FREEZE_AT)
+        coordinator_from, coordinator_to = map(self._at, COORDINATOR_OUTAGE_AT)
+        coordinator_since: float | None = None
         next_kill = self._run_started + self.random.uniform(*KILL_INTERVAL)
         prometheus_since: float | None = None
         processor_frozen = False
@@ -161,12 +180,25 @@ class ChaosDriver(threading.Thread):
                 elif prometheus_since is not None and now >= outage_to:
                     self._thaw_prometheus(prometheus_since)
                     prometheus_since = None
+                if (self.coordinator and coordinator_since is None
+                        and coordinator_from <= now < coordinator_to):
+                    self.coordinator.kill()
+                    coordinator_since = now
+                elif coordinator_since is not None and now >= coordinator_to:
+                    self._restart_coordinator(coordinator_since)
+                    coordinator_since = None
                 time.sleep(TICK)
         finally:
+            if coordinator_since is not None:
+                self._restart_coordinator(coordinator_since)
             if prometheus_since is not None:
                 self._thaw_prometheus(prometheus_since)
             if self._frozen:
                 self._thaw_processor()
+
+    def _restart_coordinator(self, since: float) -> None:
+        self.figures.coordinator_outage_seconds += time.monotonic() - since
+        self.coordinator.start()
 
     def _thaw_prometheus(self, since: float) -> None:
         self.prometheus.resume()

@@ -32,6 +32,7 @@ from tests.fixtures import servers
 from tests.fixtures.api import build_client
 from tests.fixtures.collect import write_metrics
 from tests.fixtures.database import empty_all_tables
+from tests.fixtures.etcd import EtcdServer
 from tests.fixtures.prometheus import backfilled_prometheus
 from tests.functional.chaos import ledger
 from tests.functional.chaos.faults import ChaosDriver, process_listening_on
@@ -53,6 +54,9 @@ SETUP_SECONDS = 6
 """Allowance between choosing the data window and starting the processors."""
 LOCK_TIMEOUT = 5
 """Seconds a killed processor's scope lock outlives it (tooz lock_timeout)."""
+PROCESSOR_FREEZE = 2 * LOCK_TIMEOUT + 2
+"""Seconds a processor is frozen: its lock expires, and another processor has
+time to take the scope over before it wakes up."""
 CATCH_UP_TIMEOUT = 150
 
 
@@ -102,15 +106,17 @@ def prepare(db, sections: dict[str, dict[str, Any]], window: Window):
     return client
 
 
-def coordination_url(backend: str, request) -> str:
+def coordination(backend: str, request) -> tuple[str, EtcdServer | None]:
+    """The coordination URL, and the server if the test may crash it."""
     options = 'lock_timeout=%d' % LOCK_TIMEOUT
     if backend == 'redis':
         servers.require_port('Redis', '127.0.0.1', 6379)
         # A namespace of its own: the scope names are those of other tests.
         return '%s%snamespace=ck-chaos-%s&%s' % (
             servers.REDIS_URL, '&' if '?' in servers.REDIS_URL else '?', uuid.uuid4().hex,
-            options)
-    return '%s?%s' % (request.getfixturevalue('etcd_server').coordination_url, options)
+            options), None
+    etcd = request.getfixturevalue('etcd_server')
+    return '%s?%s' % (etcd.coordination_url, options), etcd
 
 
 def wait_until_caught_up(fleet: Fleet, db, last: datetime.datetime) -> float:
@@ -162,7 +168,7 @@ def record(backend: str, figures: dict[str, Any]) -> None:
 @pytest.mark.parametrize('backend, chaos_seconds', [('redis', 30), ('etcd', 15)])
 def test_processors_under_fire_store_every_point_once_at_the_clean_price(
         backend, chaos_seconds, chaos_databases, request, tmp_path):
-    url = coordination_url(backend, request)
+    url, coordinator = coordination(backend, request)
     cut_before = cut_transactions(chaos_databases.cluster)
     seed = random.randrange(2 ** 32)
     started = time.monotonic()
@@ -178,7 +184,8 @@ def test_processors_under_fire_store_every_point_once_at_the_clean_price(
             **sections, 'database': {'connection': chaos_databases.cluster.url}})
         driver = ChaosDriver(fleet, chaos_databases.cluster,
                              process_listening_on(prometheus_url), chaos_seconds,
-                             processor_freeze=LOCK_TIMEOUT + 2, seed=seed)
+                             processor_freeze=PROCESSOR_FREEZE, seed=seed,
+                             coordinator=coordinator)
         fleet.start_all()
         try:
             driver.start()
@@ -209,6 +216,7 @@ def test_processors_under_fire_store_every_point_once_at_the_clean_price(
         'processor_freeze_seconds': round(driver.figures.processor_freeze_seconds, 1),
         'postgres_restarts': driver.figures.postgres_restarts,
         'prometheus_outage_seconds': round(driver.figures.prometheus_outage_seconds, 1),
+        'coordinator_outage_seconds': round(driver.figures.coordinator_outage_seconds, 1),
         'catch_up_seconds': round(catch_up_seconds, 1),
         'clean_run_seconds': round(clean_seconds, 1),
         'transactions_cut': cut_transactions(chaos_databases.cluster) - cut_before,
@@ -224,14 +232,16 @@ def test_processors_under_fire_store_every_point_once_at_the_clean_price(
     # The faults did happen.
     assert figures['kills_sent'] >= 3
     assert figures['postgres_restarts'] == 1
-    assert figures['processor_freeze_seconds'] > LOCK_TIMEOUT
+    assert figures['processor_freeze_seconds'] >= PROCESSOR_FREEZE
     assert figures['prometheus_outage_seconds'] > 0
     # The reference is complete: every scope rated every period, with prices.
     assert rated == len(SCOPES) * window.periods
-    assert clean.duplicates() == {}
+    assert not clean.duplicates()
     assert sum(price for _, price in clean.unique_points().values()) > 0
     # Under fire: nothing stored twice, nothing lost, nothing different.
-    assert chaos.duplicates() == {}
+    duplicates = chaos.duplicates()
+    assert not duplicates, '%d points stored more than once, e.g. %s' % (
+        len(duplicates), sorted(duplicates.items())[:5])
     assert difference(chaos.unique_points(), clean.unique_points()) == {}
     assert difference(chaos.rollups, clean.rollups) == {}
     assert difference(chaos.point_totals(), chaos.rollups) == {}
