@@ -6,6 +6,7 @@ For production, an external WSGI server can run
 from __future__ import annotations
 
 import signal
+import socket
 import socketserver
 import sys
 import threading
@@ -33,6 +34,9 @@ class ThreadingWSGIServer(socketserver.ThreadingMixIn, simple_server.WSGIServer)
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 makes the kernel drop or reset
+    # connections as soon as a few dozen clients connect at once.
+    request_queue_size = socket.SOMAXCONN
 
 
 def make_server(app, host: str, port: int) -> ThreadingWSGIServer:
