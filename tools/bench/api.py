@@ -39,7 +39,6 @@ from collections.abc import Iterator
 import requests
 
 from cloudkitty.dataframe import DataFrame
-from tests.fixtures.influxdb import InfluxServer
 from tests.fixtures.servers import free_port
 from tools import load_sample_rules
 from tools.bench.common import (
@@ -63,7 +62,7 @@ from tools.bench.storage import (
     push_month,
     refresh_statistics,
 )
-from tools.bench.stores import BACKENDS, Store, fresh_store, influx_server
+from tools.bench.stores import BACKENDS, Store, fresh_store, influx_server_for
 
 HASHMAP_MAPPINGS = '/v1/rating/module_config/hashmap/mappings'
 #: Report queries: name -> (label in the tables, path and query string).
@@ -233,9 +232,10 @@ def tables(results: list[dict[str, object]]) -> list[Table]:
                     '(p50 / p95 ms)', ['storage', 'stored points',
                                        *(label for label, _ in QUERIES.values()), 'requests'],
                     [])
-    loaded = Table('api-load', 'HTTP API under load (wrk, concurrent clients on loopback)',
-                   ['storage', 'stored points', 'route', 'clients', 'requests/s', 'p50 ms',
-                    'p99 ms', 'errors', 'runs'], [])
+    loaded = Table('api-load', 'HTTP API under load (wrk, concurrent clients on loopback; '
+                   '"—": no request completed within a run)',
+                   ['storage', 'stored points', 'route', 'clients', 'seconds', 'requests/s',
+                    'p50 ms', 'p99 ms', 'errors', 'runs'], [])
     for result in results:
         api = result['api']
         queries.rows.append([
@@ -245,10 +245,13 @@ def tables(results: list[dict[str, object]]) -> list[Table]:
             str(next(iter(api['queries'].values()))['requests'])])
         for name, (label, _) in LOADED.items():
             figures = api['load'][name]
+            completed = figures['requests'] > 0
             loaded.rows.append([
                 result['backend'], size(result['size']), label,
-                str(figures['connections']), number(figures['requests_per_second'], 1),
-                number(figures['p50_ms'], 1), number(figures['p99_ms'], 1),
+                str(figures['connections']), str(figures['duration_seconds']),
+                number(figures['requests_per_second'], 1),
+                number(figures['p50_ms'], 1) if completed else '—',
+                number(figures['p99_ms'], 1) if completed else '—',
                 number(figures['non_2xx_3xx'] + figures['socket_errors']),
                 str(figures['runs'])])
     return [queries, loaded]
@@ -281,8 +284,7 @@ def main() -> int:
     results = []
     with contextlib.ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix='ck-bench-api-'))
-        influx: InfluxServer | None = (stack.enter_context(influx_server())
-                                       if 'influxdb' in backends else None)
+        influx = stack.enter_context(influx_server_for(backends))
         for backend in backends:
             print('api: %s, %s points...' % (backend, size(args.points)), file=sys.stderr)
             with fresh_store(backend, workdir, influx) as store:

@@ -58,7 +58,7 @@ from tools.bench.common import (
     write_config,
     write_json,
 )
-from tools.bench.stores import BACKENDS, fresh_store, influx_server
+from tools.bench.stores import BACKENDS, fresh_store, influx_server_for
 
 POLL_SECONDS = 0.1
 STEADY_MIN_SECONDS = 1.0
@@ -280,7 +280,7 @@ def main() -> int:
     with contextlib.ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix='ck-bench-'))
         history = stack.enter_context(prometheus_history(cloud, workdir))
-        influx = stack.enter_context(influx_server()) if 'influxdb' in backends else None
+        influx = stack.enter_context(influx_server_for(backends))
         for backend in backends:
             for workers in (int(value) for value in args.workers.split(',')):
                 results.append(measure(backend, workers, args.threads, history, args.runs,

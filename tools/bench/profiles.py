@@ -81,7 +81,7 @@ _SUMMARY_SECONDS_PER_POINT = {'sqlite': 2.6e-6, 'postgresql': 1e-7, 'influxdb': 
 _PAGE_SECONDS = 0.05
 _PAGE_SECONDS_PER_POINT = {'sqlite': 1e-7, 'postgresql': 3e-7, 'influxdb': 2.3e-6}
 _API_START_SECONDS = 8
-_PROCESSOR_POINTS_PER_S = {'sqlite': 6_000, 'postgresql': 5_000, 'influxdb': 4_000}
+_PROCESSOR_POINTS_PER_S = {'sqlite': 15_000, 'postgresql': 10_000, 'influxdb': 1_500}
 _PROCESSOR_START_SECONDS = 6
 _PROMETHEUS_SAMPLES_PER_S = 200_000
 

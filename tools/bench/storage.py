@@ -34,7 +34,7 @@ from cloudkitty.dataframe import DataFrame, DataPoint
 from cloudkitty.storage import BaseStorage
 from tests.fixtures.influxdb import InfluxServer
 from tools.bench.common import Table, median, number, percentile, size, timed, write_json
-from tools.bench.stores import BACKENDS, Store, fresh_store, influx_server
+from tools.bench.stores import BACKENDS, Store, fresh_store, influx_server_for
 
 PERIOD = datetime.timedelta(hours=1)
 MONTH_START = datetime.datetime(2024, 1, 1)
@@ -185,7 +185,7 @@ def main(default_backends: str = 'sqlite,postgresql') -> int:
     report = {}
     with contextlib.ExitStack() as stack:
         workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix='ck-bench-storage-'))
-        influx = stack.enter_context(influx_server()) if 'influxdb' in backends else None
+        influx = stack.enter_context(influx_server_for(backends))
         for backend in backends:
             print('benchmarking %s...' % backend, file=sys.stderr)
             report[backend] = bench_backend(backend, frames, args.repeat, workdir, influx)

@@ -61,6 +61,16 @@ def influx_server() -> Iterator[InfluxServer]:
 
 
 @contextlib.contextmanager
+def influx_server_for(backends) -> Iterator[InfluxServer | None]:
+    """A private ``influxd`` when ``backends`` include influxdb, else None."""
+    if 'influxdb' not in backends:
+        yield None
+        return
+    with influx_server() as server:
+        yield server
+
+
+@contextlib.contextmanager
 def fresh_store(backend: str, workdir: str,
                 influx: InfluxServer | None = None) -> Iterator[Store]:
     """A new empty store of ``backend`` (``influx`` is needed for influxdb), dropped after."""

@@ -16,35 +16,23 @@ tables of ``doc/source/benchmarks.rst`` (:mod:`tools.bench.report`).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from typing import Any
 
-from tests.fixtures.influxdb import InfluxServer
 from tools.bench import api, machine, processor, rating, report, storage
 from tools.bench.common import medians, size, write_json
 from tools.bench.profiles import PROFILES, STAGES, Profile, expected_seconds
-from tools.bench.stores import fresh_store, influx_server
+from tools.bench.stores import fresh_store, influx_server_for
 
 FORMAT = 1
 
 
 def _say(message: str) -> None:
     print('[bench %s] %s' % (time.strftime('%H:%M:%S'), message), file=sys.stderr, flush=True)
-
-
-@contextlib.contextmanager
-def _influx_if_needed(backends) -> Iterator[InfluxServer | None]:
-    if 'influxdb' not in backends:
-        yield None
-        return
-    with influx_server() as server:
-        yield server
 
 
 def run_rating(profile: Profile) -> list[dict[str, Any]]:
@@ -70,13 +58,12 @@ def _storage_entry(profile: Profile, backend: str, frames, influx, points: int
                 _say('api: %s, %s points' % (backend, size(points)))
                 entry['api'] = api.measure(store, frames, profile.http, workdir)
     return {'backend': backend, 'size': points, 'points': pushes[-1]['points'],
-            'push': medians(pushes),
-            **entry}
+            'push': medians(pushes), **entry}
 
 
 def run_storage(profile: Profile) -> list[dict[str, Any]]:
     results = []
-    with _influx_if_needed(profile.backends) as influx:
+    with influx_server_for(profile.backends) as influx:
         for points in profile.storage_points:
             _say('storage: generating a month of %s points' % size(points))
             frames = storage.build_month(points, profile.storage_projects)
@@ -88,7 +75,7 @@ def run_storage(profile: Profile) -> list[dict[str, Any]]:
 
 def run_processor(profile: Profile) -> list[dict[str, Any]]:
     results = []
-    with _influx_if_needed(profile.backends) as influx:
+    with influx_server_for(profile.backends) as influx:
         for cloud in profile.processor_sizes:
             with tempfile.TemporaryDirectory(prefix='ck-bench-') as workdir, \
                     processor.prometheus_history(cloud, workdir) as history:
