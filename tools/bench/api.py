@@ -70,10 +70,9 @@ QUERIES = {
     'summary_by_project': ('summary by project', '/v2/summary?groupby=project_id'),
     'summary_by_type': ('summary by type', '/v2/summary?groupby=type'),
     'summary_by_day': ('summary by day', '/v2/summary?groupby=time-d'),
-    'dataframes_first_page': ('dataframes, page 1', '/v2/dataframes?limit=100'),
-    'dataframes_middle_page': ('dataframes, middle page',
-                               '/v2/dataframes?limit=100&offset={middle}'),
-    'dataframes_one_project': ('dataframes, one project',
+    'dataframes_first_page': ('frames page 1', '/v2/dataframes?limit=100'),
+    'dataframes_middle_page': ('frames middle page', '/v2/dataframes?limit=100&offset={middle}'),
+    'dataframes_one_project': ('frames one project',
                                '/v2/dataframes?limit=100&filters=project_id:{project}'),
 }
 #: Routes under load: name -> (label, path and query string).
@@ -229,12 +228,12 @@ def tables(results: list[dict[str, object]]) -> list[Table]:
     :func:`measure`.
     """
     queries = Table('api-queries', 'Report queries through the HTTP API, one client '
-                    '(p50 / p95 ms)', ['storage', 'stored points',
-                                       *(label for label, _ in QUERIES.values()), 'requests'],
-                    [])
+                    '(p50 / p95 ms; frames: /v2/dataframes pages of 100 points)',
+                    ['storage', 'points', *(label for label, _ in QUERIES.values()),
+                     'requests'], [])
     loaded = Table('api-load', 'HTTP API under load (wrk, concurrent clients on loopback; '
                    '"—": no request completed within a run)',
-                   ['storage', 'stored points', 'route', 'clients', 'seconds', 'requests/s',
+                   ['storage', 'points', 'route', 'clients', 'seconds', 'requests/s',
                     'p50 ms', 'p99 ms', 'errors', 'runs'], [])
     for result in results:
         api = result['api']

@@ -243,7 +243,7 @@ def table(results: list[dict[str, object]]) -> Table:
         'processor', 'Processor end to end (Prometheus -> hashmap -> storage)',
         ['storage', 'workers', 'resources', 'scope-periods', 'rated points', 'wall s',
          'points/s', 'scope-periods/s', 'points/s after start-up',
-         'peak RSS MiB master / worker / all', 'runs'],
+         'peak RSS MiB (master / worker / all)', 'runs'],
         [[result['backend'], str(result['workers']), size(result['resources']),
           number(result['scope_periods']), number(result['rated_points']),
           number(result['wall_seconds'], 1), number(result['points_per_second']),

@@ -23,6 +23,7 @@ from typing import Any
 
 from tools.bench import api, processor, rating, storage
 from tools.bench.common import REPO_ROOT, Table, number, size
+from tools.bench.stores import BACKENDS
 
 RESULTS_FILE = os.path.join(REPO_ROOT, 'doc', 'source', 'benchmarks.json')
 DOC_FILE = os.path.join(REPO_ROOT, 'doc', 'source', 'benchmarks.rst')
@@ -76,15 +77,18 @@ def targets_table(document: dict[str, Any]) -> Table:
 
 
 def stage_tables(document: dict[str, Any], stage: str) -> list[Table]:
-    """The tables of one stage of the suite."""
+    """The tables of one stage of the suite, each backend's sizes together (growth)."""
     results = document.get(stage) or []
     if not results:
         return []
     if stage == 'rating':
         return [rating.table(results)]
     if stage == 'storage':
+        results = sorted(results, key=lambda entry: (BACKENDS.index(entry['backend']),
+                                                     entry['size']))
         return [storage.push_table(results), *api.tables(results)]
-    return [processor.table(results)]
+    return [processor.table(sorted(results, key=lambda entry: (
+        BACKENDS.index(entry['backend']), entry['workers'], entry['resources'])))]
 
 
 def tables(document: dict[str, Any]) -> list[Table]:
