@@ -51,17 +51,39 @@ _TIME_MASK = (1 << 48) - 1
 #: Buckets per statement when dropping emptied buckets.
 _IN_CHUNK = 1000
 _ROW_COLUMNS = ('bucket', *KEY_COLUMNS, 'qty', 'price', 'points')
-_NUMBER_COLUMNS = frozenset(('qty', 'price', 'points'))
+#: The key columns every bucket of one period shares.
+PERIOD_COLUMNS = ('begin', 'end', *CALENDAR_KEYS)
+_NUMBER_COLUMNS = frozenset(('qty', 'price', 'points', 'period'))
+#: PostgreSQL element type of each array parameter of ``_UNNEST_UPSERT``.
+_ARRAY_TYPES = {
+    'bucket': 'uuid', 'scope': 'varchar', 'type': 'varchar', 'qty': 'numeric',
+    'price': 'numeric', 'points': 'bigint', 'period': 'integer',
+    'begin': 'timestamp', 'end': 'timestamp', **dict.fromkeys(CALENDAR_KEYS, 'varchar')}
+_BUCKET_ARRAYS = ('bucket', 'scope', 'type', 'qty', 'price', 'points', 'period')
+
+
+def _unnest(columns: Iterable[str]) -> str:
+    return 'unnest(%s)' % ', '.join('CAST(:%s AS %s[])' % (column, _ARRAY_TYPES[column])
+                                    for column in columns)
+
+
+def _quoted(columns: Iterable[str]) -> str:
+    return ', '.join('"%s"' % column for column in columns)
+
+
+#: One statement for any number of buckets: one array per column, the
+#: period columns once per period (a push is usually one period) and joined
+#: back by the period's position; parsing fewer array elements makes it about
+#: 10% cheaper for the server than one array per key column.
 _UNNEST_UPSERT = sa.text(
-    'INSERT INTO storage_rated_rollups (%s) SELECT * FROM unnest(%s) '
+    'INSERT INTO storage_rated_rollups (%s) SELECT %s FROM %s AS buckets(%s) '
+    'JOIN %s WITH ORDINALITY AS periods(%s, period) USING (period) '
     'ON CONFLICT (bucket) DO UPDATE SET qty = storage_rated_rollups.qty + excluded.qty, '
     'price = storage_rated_rollups.price + excluded.price, '
     'points = storage_rated_rollups.points + excluded.points' % (
-        ', '.join('"%s"' % column for column in _ROW_COLUMNS),
-        ', '.join('CAST(:%s AS %s[])' % (column, {
-            'bucket': 'uuid', 'begin': 'timestamp', 'end': 'timestamp', 'qty': 'numeric',
-            'price': 'numeric', 'points': 'bigint'}.get(column, 'varchar'))
-            for column in _ROW_COLUMNS)))
+        _quoted(_ROW_COLUMNS), _quoted(_ROW_COLUMNS), _unnest(_BUCKET_ARRAYS),
+        _quoted(_BUCKET_ARRAYS), _unnest(PERIOD_COLUMNS), _quoted(PERIOD_COLUMNS)))
+
 
 def _bucket_ids(keys: Iterable[BucketKey]) -> list[str]:
     """The ``bucket`` column of each key: a UUID (as 32 hex digits) of the
@@ -133,23 +155,39 @@ class Deltas:
         scope, metric_type, begin, end, *calendar = raw
         return (scope or '', metric_type, begin, end, *map(attribute_text, calendar))
 
-    def columns(self, sign: int) -> dict[str, list]:
-        """The bucket rows column by column (``_ROW_COLUMNS`` order)."""
+    def _signed_sums(self, sign: int) -> tuple[list, list, list]:
+        """(qty, price, point count) of each bucket, negated when ``sign`` < 0."""
         # Negated in the exact context: ``-amount`` would round to 28 digits.
         signed = (lambda amount: amount) if sign > 0 else _NEGATE
-        keys = list(self._buckets)
-        sums = list(self._buckets.values())
-        columns = {'bucket': _bucket_ids(keys)}
-        columns.update(zip(KEY_COLUMNS, map(list, zip(*keys, strict=True)), strict=True))
-        columns['qty'] = [signed(qty) for qty, _, _ in sums]
-        columns['price'] = [signed(price) for _, price, _ in sums]
-        columns['points'] = [points * sign for _, _, points in sums]
-        return columns
+        sums = self._buckets.values()
+        return ([signed(qty) for qty, _, _ in sums], [signed(price) for _, price, _ in sums],
+                [points * sign for _, _, points in sums])
 
     def rows(self, sign: int) -> list[dict[str, Any]]:
-        columns = self.columns(sign)
-        return [dict(zip(columns, values, strict=True))
-                for values in zip(*columns.values(), strict=True)]
+        """One dict per bucket, keyed by ``_ROW_COLUMNS``."""
+        return [{'bucket': bucket, **dict(zip(KEY_COLUMNS, key, strict=True)),
+                 'qty': qty, 'price': price, 'points': points}
+                for bucket, key, qty, price, points in zip(
+                    _bucket_ids(self._buckets), self._buckets, *self._signed_sums(sign),
+                    strict=True)]
+
+    def arrays(self, sign: int) -> dict[str, list]:
+        """The buckets column by column, the period columns once per period.
+
+        Each bucket's ``period`` is the 1-based position of its period in
+        the period columns.
+        """
+        keys = list(self._buckets)
+        positions: dict[tuple, int] = {}
+        columns: dict[str, list] = {
+            'bucket': _bucket_ids(keys),
+            'scope': [key[0] for key in keys],
+            'type': [key[1] for key in keys],
+            'period': [positions.setdefault(key[2:], len(positions) + 1) for key in keys]}
+        columns.update(zip(('qty', 'price', 'points'), self._signed_sums(sign), strict=True))
+        columns.update(zip(PERIOD_COLUMNS, map(list, zip(*positions, strict=True)),
+                           strict=True))
+        return columns
 
     @property
     def points(self) -> int:
@@ -167,11 +205,7 @@ def _array_literal(values: list, quoted: bool) -> str:
     ``quoted`` elements are written as quoted strings (needed for '' and any
     text with separators); the escapes are looked for once per column.
     """
-    if quoted:
-        # Few distinct periods per push: each timestamp is formatted once.
-        texts = list(map({value: str(value) for value in set(values)}.__getitem__, values))
-    else:
-        texts = list(map(str, values))
+    texts = list(map(str, values))
     if not quoted:
         return '{%s}' % ','.join(texts)
     joined = ''.join(texts)
@@ -213,7 +247,7 @@ def apply(session: orm.Session, deltas: Deltas, sign: int = 1) -> None:
         # instead, in one fixed statement.
         session.execute(_UNNEST_UPSERT, {
             column: _array_literal(values, quoted=column not in _NUMBER_COLUMNS)
-            for column, values in deltas.columns(sign).items()})
+            for column, values in deltas.arrays(sign).items()})
     else:
         session.execute(_upsert(dialect), deltas.rows(sign))
     if sign < 0:
