@@ -19,16 +19,17 @@ During ``seconds`` seconds the driver:
   etcd, not the Redis that other tests share), and starts it again on the
   same data: the processors must reconnect.
 
-Processors that exit on their own are started again, as systemd would.
+Processors that exit on their own are started again, as systemd would. An
+outage in progress when the time is up is seen through to its end.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 import random
 import signal
 import threading
 import time
+from collections.abc import Callable
 from typing import Protocol
 
 import psutil
@@ -41,24 +42,19 @@ KILL_INTERVAL = (1.5, 3.5)
 """Seconds between two kills, drawn uniformly."""
 WORKER_KILL_SHARE = 0.3
 """Share of the kills that hit the rating worker only."""
+WRITER_WATCH = 1.0
+WRITER_POLL = 0.02
+"""A kill waits up to WRITER_WATCH seconds for a processor to be caught writing,
+looking every WRITER_POLL seconds."""
 PROCESSOR_FREEZE_AT = (0.1, 0.3)
-"""The processor freeze starts once a processor is busy in this share of the run
-(at its end whatever the processors do)."""
+"""The processor freeze starts once a processor is writing within this share of
+the run (at its end, whatever the processors do)."""
 POSTGRES_CRASH_AT = 0.6
 PROMETHEUS_FREEZE_AT = (0.75, 0.9)
-"""Share of the run during which Prometheus is frozen."""
 COORDINATOR_OUTAGE_AT = (0.35, 0.5)
-"""Share of the run during which the coordination backend is down."""
+"""Shares of the run when each fault starts (and ends)."""
 TICK = 0.1
 POSTMASTER_EXIT_TIMEOUT = 30
-
-
-@dataclasses.dataclass
-class FaultFigures:
-    processor_freeze_seconds: float = 0.0
-    postgres_restarts: int = 0
-    prometheus_outage_seconds: float = 0.0
-    coordinator_outage_seconds: float = 0.0
 
 
 class Crashable(Protocol):
@@ -69,13 +65,50 @@ class Crashable(Protocol):
     def start(self) -> None: ...
 
 
-def crash_restart(cluster: PrivatePostgres) -> None:
-    """Crash the cluster like ``pg_ctl stop -m immediate``, then start it again."""
+class Outage:
+    """A fault that begins at ``begin`` and is undone ``duration`` seconds later.
+
+    ``down`` may decline to begin (return False), e.g. while no processor is
+    worth freezing; it is asked again on the next tick.
+    """
+
+    def __init__(self, name: str, begin: float, duration: float,
+                 down: Callable[[], bool | None], up: Callable[[], None]):
+        self.name = name
+        self.begin = begin
+        self.duration = duration
+        self._down = down
+        self._up = up
+        self.since: float | None = None
+        self.seconds = 0.0
+        self.done = False
+
+    @property
+    def in_progress(self) -> bool:
+        return self.since is not None and not self.done
+
+    def tick(self, now: float) -> None:
+        if self.done:
+            return
+        if self.since is None:
+            if now >= self.begin and self._down() is not False:
+                self.since = now
+        elif now - self.since >= self.duration:
+            self.finish()
+
+    def finish(self) -> None:
+        if self.in_progress:
+            self._up()
+            self.seconds = time.monotonic() - self.since
+            self.done = True
+
+
+def sigquit_postmaster(cluster: PrivatePostgres) -> None:
+    """Crash the cluster like ``pg_ctl stop -m immediate`` and wait until it is down."""
     with open(os.path.join(cluster.data_dir, 'postmaster.pid'), encoding='utf-8') as stream:
         postmaster = psutil.Process(int(stream.readline()))
     postmaster.send_signal(signal.SIGQUIT)
     postmaster.wait(POSTMASTER_EXIT_TIMEOUT)
-    cluster.start()
 
 
 def process_listening_on(url: str) -> psutil.Process:
@@ -128,10 +161,10 @@ class ChaosDriver(threading.Thread):
         self.coordinator = coordinator
         self.random = random.Random(seed)
         self.writers = OpenTransactions(postgres.url)
-        self.figures = FaultFigures()
+        self.kills_of_writers = 0
+        self.outages: dict[str, Outage] = {}
         self.error: BaseException | None = None
         self._frozen: Processor | None = None
-        self._frozen_since = 0.0
 
     def run(self) -> None:
         try:
@@ -146,93 +179,106 @@ class ChaosDriver(threading.Thread):
         if self.error is not None:
             raise self.error
 
-    def _at(self, share: float) -> float:
-        return self._run_started + share * self.seconds
+    def outage_seconds(self, name: str) -> float:
+        outage = self.outages.get(name)
+        return outage.seconds if outage else 0.0
+
+    def _plan(self, started: float) -> None:
+        def at(share: float) -> float:
+            return started + share * self.seconds
+
+        freeze_from, freeze_by = map(at, PROCESSOR_FREEZE_AT)
+        outages = [
+            Outage('processor freeze', freeze_from, self.processor_freeze,
+                   lambda: self._freeze_processor(force=time.monotonic() >= freeze_by),
+                   self._thaw_processor),
+            Outage('postgres', at(POSTGRES_CRASH_AT), 0, self._crash_postgres,
+                   self._start_postgres),
+            Outage('prometheus', at(PROMETHEUS_FREEZE_AT[0]),
+                   (PROMETHEUS_FREEZE_AT[1] - PROMETHEUS_FREEZE_AT[0]) * self.seconds,
+                   self._freeze_prometheus, self._thaw_prometheus)]
+        if self.coordinator is not None:
+            outages.append(Outage(
+                'coordinator', at(COORDINATOR_OUTAGE_AT[0]),
+                (COORDINATOR_OUTAGE_AT[1] - COORDINATOR_OUTAGE_AT[0]) * self.seconds,
+                self._crash_coordinator, self._start_coordinator))
+        self.outages = {outage.name: outage for outage in outages}
 
     def _inject(self) -> None:
-        self._run_started = time.monotonic()
-        end = self._at(1)
-        freeze_from, freeze_by = map(self._at, PROCESSOR_FREEZE_AT)
-        crash_at = self._at(POSTGRES_CRASH_AT)
-        outage_from, outage_to = map(self._at, PROMETHEUS_FREEZE_AT)
-        coordinator_from, coordinator_to = map(self._at, COORDINATOR_OUTAGE_AT)
-        coordinator_since: float | None = None
-        next_kill = self._run_started + self.random.uniform(*KILL_INTERVAL)
-        prometheus_since: float | None = None
-        processor_frozen = False
+        started = time.monotonic()
+        end = started + self.seconds
+        self._plan(started)
+        next_kill = started + self.random.uniform(*KILL_INTERVAL)
         try:
-            while (now := time.monotonic()) < end:
+            while ((now := time.monotonic()) < end
+                   or any(outage.in_progress for outage in self.outages.values())):
                 self.fleet.restart_exited()
-                if now >= next_kill:
+                if next_kill <= now < end:
                     self._kill_one()
                     next_kill = now + self.random.uniform(*KILL_INTERVAL)
-                if not processor_frozen and now >= freeze_from:
-                    processor_frozen = self._freeze_processor(force=now >= freeze_by)
-                if self._frozen and now - self._frozen_since >= self.processor_freeze:
-                    self._thaw_processor()
-                if crash_at and now >= crash_at:
-                    crash_at = 0.0
-                    crash_restart(self.postgres)
-                    self.figures.postgres_restarts += 1
-                if prometheus_since is None and outage_from <= now < outage_to:
-                    self.prometheus.suspend()
-                    prometheus_since = now
-                elif prometheus_since is not None and now >= outage_to:
-                    self._thaw_prometheus(prometheus_since)
-                    prometheus_since = None
-                if (self.coordinator and coordinator_since is None
-                        and coordinator_from <= now < coordinator_to):
-                    self.coordinator.kill()
-                    coordinator_since = now
-                elif coordinator_since is not None and now >= coordinator_to:
-                    self._restart_coordinator(coordinator_since)
-                    coordinator_since = None
+                for outage in self.outages.values():
+                    if now < end or outage.in_progress:
+                        outage.tick(now)
                 time.sleep(TICK)
         finally:
-            if coordinator_since is not None:
-                self._restart_coordinator(coordinator_since)
-            if prometheus_since is not None:
-                self._thaw_prometheus(prometheus_since)
-            if self._frozen:
-                self._thaw_processor()
-
-    def _restart_coordinator(self, since: float) -> None:
-        self.figures.coordinator_outage_seconds += time.monotonic() - since
-        self.coordinator.start()
-
-    def _thaw_prometheus(self, since: float) -> None:
-        self.prometheus.resume()
-        self.figures.prometheus_outage_seconds += time.monotonic() - since
-
-    def _candidates(self) -> list[Processor]:
-        """Running processors, those storing a period first (all, if none is)."""
-        running = [processor for processor in self.fleet.running()
-                   if processor is not self._frozen]
-        writing = self.writers.names()
-        return [processor for processor in running if processor.name in writing] or running
+            for outage in self.outages.values():
+                outage.finish()
 
     def _kill_one(self) -> None:
-        candidates = self._candidates()
-        if not candidates:
+        """SIGKILL a running processor: one caught writing, if one is within a while."""
+        deadline = time.monotonic() + WRITER_WATCH
+        while True:
+            running = [processor for processor in self.fleet.running()
+                       if processor is not self._frozen]
+            names = self.writers.names()
+            writing = [processor for processor in running if processor.name in names]
+            if writing or not running or time.monotonic() >= deadline:
+                break
+            time.sleep(WRITER_POLL)
+        if not running:
             return
-        victim = self.random.choice(candidates)
-        if self.random.random() < WORKER_KILL_SHARE and self.fleet.kill_worker(victim):
-            return
-        self.fleet.kill_node(victim)
+        victim = self.random.choice(writing or running)
+        why = 'caught writing' if writing else 'nobody was writing'
+        self.kills_of_writers += bool(writing)
+        if not (self.random.random() < WORKER_KILL_SHARE
+                and self.fleet.kill_worker(victim, why)):
+            self.fleet.kill_node(victim, why)
 
     def _freeze_processor(self, force: bool) -> bool:
-        """SIGSTOP a processor storing a period (any, when ``force``); whether done."""
+        """SIGSTOP a processor that is writing (any, when ``force``); whether done."""
         writing = self.writers.names()
         candidates = [processor for processor in self.fleet.running()
                       if force or processor.name in writing]
         if not candidates:
             return False
         self._frozen = self.random.choice(candidates)
-        self._frozen_since = time.monotonic()
         self.fleet.signal(self._frozen, signal.SIGSTOP)
         return True
 
     def _thaw_processor(self) -> None:
         self.fleet.signal(self._frozen, signal.SIGCONT)
-        self.figures.processor_freeze_seconds += time.monotonic() - self._frozen_since
         self._frozen = None
+
+    def _crash_postgres(self) -> None:
+        self.fleet.note('PostgreSQL: SIGQUIT to the postmaster (immediate shutdown)')
+        sigquit_postmaster(self.postgres)
+
+    def _start_postgres(self) -> None:
+        self.postgres.start()
+        self.fleet.note('PostgreSQL started again')
+
+    def _freeze_prometheus(self) -> None:
+        self.prometheus.suspend()
+        self.fleet.note('Prometheus: SIGSTOP')
+
+    def _thaw_prometheus(self) -> None:
+        self.prometheus.resume()
+        self.fleet.note('Prometheus: SIGCONT')
+
+    def _crash_coordinator(self) -> None:
+        self.coordinator.kill()
+        self.fleet.note('coordination backend: SIGKILL')
+
+    def _start_coordinator(self) -> None:
+        self.coordinator.start()
+        self.fleet.note('coordination backend started again')

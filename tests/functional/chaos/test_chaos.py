@@ -3,16 +3,19 @@
 Three real ``cloudkitty-processor`` processes, each from its own configuration
 file, share 50 scopes through tooz (the real Redis, then a private etcd) and
 rate a synthetic cloud read from a real Prometheus into a private PostgreSQL
-cluster. Periods last two seconds, so the cloud is live: while the processors
-catch up a short backlog and then follow the clock, a driver SIGKILLs one of
-them every few seconds, crashes PostgreSQL once and freezes Prometheus once
-(see :mod:`.faults`).
+cluster. Periods last two seconds, so the cloud is live: once every processor
+is rating (a backlog first, then the clock), a driver SIGKILLs one of them
+every few seconds, freezes one for longer than its lock lives, crashes
+PostgreSQL, freezes Prometheus and, on etcd, crashes etcd (see :mod:`.faults`).
 
 Once every scope has caught up to the end of the data, the storage tables
 are read directly: each (scope, period, metric type, resource) must be
 stored exactly once, and every quantity, price and rollup total must equal,
 as exact Decimals, those of one processor rating the same data without any
 fault into another database.
+
+The figures of each run (kills, outages, periods and points checked...) are
+printed, and merged into the JSON file named by CLOUDKITTY_CHAOS_REPORT if set.
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from typing import Any
 import pytest
 
 from cloudkitty.common import tz
+from cloudkitty.db.engine import Database
 from tests.fixtures import servers
 from tests.fixtures.api import build_client
 from tests.fixtures.collect import write_metrics
@@ -35,6 +39,7 @@ from tests.fixtures.database import empty_all_tables
 from tests.fixtures.etcd import EtcdServer
 from tests.fixtures.prometheus import backfilled_prometheus
 from tests.functional.chaos import ledger
+from tests.functional.chaos.databases import ChaosDatabases
 from tests.functional.chaos.faults import ChaosDriver, process_listening_on
 from tests.functional.chaos.fleet import Fleet
 from tests.functional.processor import e2e
@@ -49,14 +54,15 @@ PROCESSORS = 3
 PERIOD = 2
 """Seconds: the processors follow a live cloud."""
 BACKLOG = 10
-"""Periods already over when the processors start."""
-SETUP_SECONDS = 6
-"""Allowance between choosing the data window and starting the processors."""
+"""Periods already over when the data is written."""
+SETUP_SECONDS = 10
+"""Allowance between writing the data and the start of the faults."""
 LOCK_TIMEOUT = 5
 """Seconds a killed processor's scope lock outlives it (tooz lock_timeout)."""
 PROCESSOR_FREEZE = 2 * LOCK_TIMEOUT + 2
 """Seconds a processor is frozen: its lock expires, and another processor has
 time to take the scope over before it wakes up."""
+START_TIMEOUT = 90
 CATCH_UP_TIMEOUT = 150
 
 
@@ -84,24 +90,31 @@ class Window:
         return self.end - datetime.timedelta(seconds=PERIOD)
 
 
-def settings(metrics_conf: str, prometheus_url: str, coordination_url: str,
-             lock_dir: str) -> dict[str, dict[str, Any]]:
-    """The configuration shared by every processor (and the API that sets up)."""
-    sections = e2e.conf_overrides(metrics_conf, prometheus_url, SCOPES, lock_dir)
+def settings(metrics_conf: str, coordination_url: str) -> dict[str, dict[str, Any]]:
+    """The configuration shared by every processor and by the API that sets up."""
+    sections = e2e.conf_overrides(metrics_conf, '', SCOPES, '')
     sections['collect'].update(period=PERIOD, wait_periods=1)
-    # Fail fast while Prometheus is frozen: the scope is retried next pass.
-    sections['collector_prometheus']['timeout'] = 3
     sections['orchestrator'].update(coordination_url=coordination_url, max_workers=1,
                                     max_workers_reprocessing=0)
     sections['storage'] = {'backend': 'sqlalchemy', 'version': 2}
     return sections
 
 
-def prepare(db, sections: dict[str, dict[str, Any]], window: Window):
-    """Empty database, hashmap rules and scopes through the API; the API client."""
+def with_prometheus(sections: dict[str, dict[str, Any]], url: str) -> dict[str, dict[str, Any]]:
+    # A short timeout: while Prometheus is frozen, a scope fails and is retried.
+    return {**sections, 'collector_prometheus': {'prometheus_url': url, 'timeout': 3}}
+
+
+def create_rules(db: Database, sections: dict[str, dict[str, Any]]) -> None:
+    """An empty database with the price list, created through the API."""
     empty_all_tables(db)
+    e2e.create_rules(build_client(db, **sections),
+                     since=tz.utcnow() - datetime.timedelta(days=1))
+
+
+def start_scopes(db: Database, sections: dict[str, dict[str, Any]], window: Window):
+    """The scopes resume at the start of the window; the API client."""
     client = build_client(db, **sections)
-    e2e.create_rules(client, since=window.start - datetime.timedelta(days=1))
     e2e.start_scopes(client, SCOPES, window.start - datetime.timedelta(seconds=PERIOD))
     return client
 
@@ -119,7 +132,7 @@ def coordination(backend: str, request) -> tuple[str, EtcdServer | None]:
     return '%s?%s' % (etcd.coordination_url, options), etcd
 
 
-def wait_until_caught_up(fleet: Fleet, db, last: datetime.datetime) -> float:
+def wait_until_caught_up(fleet: Fleet, db: Database, last: datetime.datetime) -> float:
     """Seconds until every scope has rated ``last``, restarting exited processors."""
     started = time.monotonic()
     while True:
@@ -127,6 +140,7 @@ def wait_until_caught_up(fleet: Fleet, db, last: datetime.datetime) -> float:
         behind = sorted(scope for scope, state in ledger.last_processed(db).items()
                         if state is None or state < last)
         if not behind:
+            fleet.note('every scope caught up')
             return time.monotonic() - started
         if time.monotonic() - started > CATCH_UP_TIMEOUT:
             pytest.fail('%d scopes not caught up to %s after %d s (%s...)\n%s' % (
@@ -134,9 +148,9 @@ def wait_until_caught_up(fleet: Fleet, db, last: datetime.datetime) -> float:
         time.sleep(0.5)
 
 
-def cut_transactions(cluster) -> int:
+def cut_transactions(databases: ChaosDatabases) -> int:
     """Transactions PostgreSQL rolled back because their client vanished (its log)."""
-    with open(cluster.log_file, encoding='utf-8', errors='replace') as stream:
+    with open(databases.cluster.log_file, encoding='utf-8', errors='replace') as stream:
         return sum('connection with an open transaction' in line for line in stream)
 
 
@@ -168,40 +182,44 @@ def record(backend: str, figures: dict[str, Any]) -> None:
 @pytest.mark.parametrize('backend, chaos_seconds', [('redis', 30), ('etcd', 15)])
 def test_processors_under_fire_store_every_point_once_at_the_clean_price(
         backend, chaos_seconds, chaos_databases, request, tmp_path):
-    url, coordinator = coordination(backend, request)
-    cut_before = cut_transactions(chaos_databases.cluster)
-    seed = random.randrange(2 ** 32)
     started = time.monotonic()
+    url, coordinator = coordination(backend, request)
+    seed = random.randrange(2 ** 32)
+    cut_before = cut_transactions(chaos_databases)
+    sections = settings(write_metrics(tmp_path, {'metrics': e2e.METRICS}), url)
+    create_rules(chaos_databases.chaos, sections)
+    # The data is written last, so that the live part of it is still ahead.
     window = Window.live(chaos_seconds)
-    cloud = e2e.generate(len(SCOPES), RESOURCES, window.periods)
-    metrics_conf = write_metrics(tmp_path, {'metrics': e2e.METRICS})
     (tmp_path / 'prometheus').mkdir()
+    cloud = e2e.generate(len(SCOPES), RESOURCES, window.periods)
     with backfilled_prometheus(e2e.to_series(cloud, window.start, PERIOD),
                                str(tmp_path / 'prometheus')) as prometheus_url:
-        sections = settings(metrics_conf, prometheus_url, url, str(tmp_path / 'locks'))
-        prepare(chaos_databases.chaos, sections, window)
+        sections = with_prometheus(sections, prometheus_url)
+        start_scopes(chaos_databases.chaos, sections, window)
         fleet = Fleet(str(tmp_path), PROCESSORS, {
             **sections, 'database': {'connection': chaos_databases.cluster.url}})
         driver = ChaosDriver(fleet, chaos_databases.cluster,
                              process_listening_on(prometheus_url), chaos_seconds,
                              processor_freeze=PROCESSOR_FREEZE, seed=seed,
                              coordinator=coordinator)
-        fleet.start_all()
         try:
+            fleet.start_all()
+            fleet.wait_until_rating(START_TIMEOUT)
+            setup_seconds = time.monotonic() - started
             driver.start()
             driver.join()
             catch_up_seconds = wait_until_caught_up(fleet, chaos_databases.chaos, window.last)
         finally:
             exit_codes = fleet.stop_all()
 
-        clean_started = time.monotonic()
         # The reference: one processor, no fault, the same data, its own database.
-        reference = prepare(chaos_databases.clean, {
-            **sections, 'orchestrator': {**sections['orchestrator'],
-                                         'coordination_url': 'file://%s' % (
-                                             tmp_path / 'clean-locks')}}, window)
+        clean_started = time.monotonic()
+        reference = dict(sections, orchestrator=dict(
+            sections['orchestrator'], coordination_url='file://%s' % (tmp_path / 'locks')))
+        create_rules(chaos_databases.clean, reference)
+        client = start_scopes(chaos_databases.clean, reference, window)
         rated = e2e.run_until_caught_up(
-            reference.conf, clock=lambda: window.end + datetime.timedelta(seconds=1))
+            client.conf, clock=lambda: window.end + datetime.timedelta(seconds=1))
         clean_seconds = time.monotonic() - clean_started
 
     clean = ledger.read(chaos_databases.clean)
@@ -211,18 +229,21 @@ def test_processors_under_fire_store_every_point_once_at_the_clean_price(
         'scopes': len(SCOPES), 'period_seconds': PERIOD, 'chaos_seconds': chaos_seconds,
         'kills_sent': fleet.figures.node_kills + fleet.figures.worker_kills,
         'node_kills': fleet.figures.node_kills, 'worker_kills': fleet.figures.worker_kills,
+        'kills_of_writers': driver.kills_of_writers,
         'processor_starts': fleet.figures.starts,
         'processor_self_exits': fleet.figures.self_exits,
-        'processor_freeze_seconds': round(driver.figures.processor_freeze_seconds, 1),
-        'postgres_restarts': driver.figures.postgres_restarts,
-        'prometheus_outage_seconds': round(driver.figures.prometheus_outage_seconds, 1),
-        'coordinator_outage_seconds': round(driver.figures.coordinator_outage_seconds, 1),
-        'catch_up_seconds': round(catch_up_seconds, 1),
-        'clean_run_seconds': round(clean_seconds, 1),
-        'transactions_cut': cut_transactions(chaos_databases.cluster) - cut_before,
+        'processor_freeze_seconds': round(driver.outage_seconds('processor freeze'), 1),
+        'postgres_restarts': int(driver.outages['postgres'].done),
+        'postgres_outage_seconds': round(driver.outage_seconds('postgres'), 1),
+        'prometheus_outage_seconds': round(driver.outage_seconds('prometheus'), 1),
+        'coordinator_outage_seconds': round(driver.outage_seconds('coordinator'), 1),
+        'transactions_cut': cut_transactions(chaos_databases) - cut_before,
         'second_writers_refused': fleet.count_in_logs('another worker processed'),
         'periods_checked': len(SCOPES) * window.periods,
         'points_checked': len(clean.points),
+        'setup_seconds': round(setup_seconds, 1),
+        'catch_up_seconds': round(catch_up_seconds, 1),
+        'clean_run_seconds': round(clean_seconds, 1),
         'exit_codes_on_sigterm': exit_codes,
         'wall_seconds': round(time.monotonic() - started, 1),
         'load_average_1m': round(os.getloadavg()[0], 2),
@@ -231,9 +252,10 @@ def test_processors_under_fire_store_every_point_once_at_the_clean_price(
 
     # The faults did happen.
     assert figures['kills_sent'] >= 3
-    assert figures['postgres_restarts'] == 1
     assert figures['processor_freeze_seconds'] >= PROCESSOR_FREEZE
+    assert figures['postgres_restarts'] == 1
     assert figures['prometheus_outage_seconds'] > 0
+    assert coordinator is None or figures['coordinator_outage_seconds'] > 0
     # The reference is complete: every scope rated every period, with prices.
     assert rated == len(SCOPES) * window.periods
     assert not clean.duplicates()
