@@ -50,10 +50,10 @@ def rows(frames: Iterable[DataFrame], scope_key: str, scope_id: str | None,
     """
     qty_scaled = sqltypes.qty_type().scaled
     price_scaled = sqltypes.price_type().scaled
-    add = deltas.add_point
     for frame in frames:
         begin, end = frame.start, frame.end
         for metric_type, points in frame.itertypes():
+            track = deltas.tracker(begin, end, metric_type)
             for unit, qty, price, groupby, metadata, description in points:
                 scope = groupby.get(scope_key)
                 if scope is None:
@@ -62,7 +62,7 @@ def rows(frames: Iterable[DataFrame], scope_key: str, scope_id: str | None,
                     scope = str(scope)
                 qty, qty_text = qty_scaled(qty)
                 price, price_text = price_scaled(price)
-                add(scope, metric_type, begin, end, groupby, qty, price)
+                track(scope, groupby, qty, price)
                 yield (begin, end, scope, metric_type, unit, qty_text, price_text,
                        description, to_json(groupby), to_json(metadata))
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -44,7 +44,7 @@ _ROLLUPS = rated_rollups.c
 _POINTS = rated_points.c
 _ADD = sqltypes.EXACT_CONTEXT.add
 _NEGATE = sqltypes.EXACT_CONTEXT.minus
-_ZERO = Decimal(0)
+_DAY, _WEEK, _MONTH, _YEAR = CALENDAR_KEYS
 _EPOCH = datetime.datetime(1970, 1, 1)
 _SECOND = datetime.timedelta(seconds=1)
 _TIME_MASK = (1 << 48) - 1
@@ -113,53 +113,66 @@ class Deltas:
 
     def __init__(self) -> None:
         self._buckets: dict[BucketKey, list] = {}
-        #: The same sums by the raw groupby values of the bucket key, which
-        #: are cheaper to look up than to convert (one look-up per point).
-        self._by_raw_key: dict[tuple, list] = {}
+        #: (begin, end, type, sums by (scope, raw calendar values)) of each
+        #: :meth:`tracker`, folded into ``_buckets`` when they are read.
+        self._tracked: list[tuple[datetime.datetime, datetime.datetime, str, dict]] = []
+
+    def _fold(self) -> dict[BucketKey, list]:
+        """``_buckets`` with every tracked point in."""
+        for begin, end, metric_type, sums in self._tracked:
+            for (scope, *calendar), (qty, price, points) in sums.items():
+                self.add((scope or '', metric_type, begin, end,
+                          *map(attribute_text, calendar)), qty, price, points)
+        self._tracked.clear()
+        return self._buckets
 
     def __bool__(self) -> bool:
-        return bool(self._buckets)
-
-    def _entry(self, key: BucketKey) -> list:
-        entry = self._buckets.get(key)
-        if entry is None:
-            entry = self._buckets[key] = [_ZERO, _ZERO, 0]
-        return entry
+        return bool(self._fold())
 
     def add(self, key: BucketKey, qty: Decimal, price: Decimal, points: int = 1) -> None:
-        entry = self._entry(key)
-        entry[0] = _ADD(entry[0], qty)
-        entry[1] = _ADD(entry[1], price)
-        entry[2] += points
-
-    def add_point(self, scope: str | None, metric_type: str, begin: datetime.datetime,
-                  end: datetime.datetime, groupby: dict, qty: Decimal,
-                  price: Decimal) -> None:
-        """Add one point; its amounts must be those written (``Amount.scaled``)."""
-        raw = (scope, metric_type, begin, end, *map(groupby.get, CALENDAR_KEYS))
-        try:
-            entry = self._by_raw_key.get(raw)
-        except TypeError:
-            # A list or dict among the calendar values: no raw look-up.
-            entry = self._entry(self._key(raw))
+        entry = self._buckets.get(key)
+        if entry is None:
+            self._buckets[key] = [qty, price, points]
         else:
-            if entry is None:
-                entry = self._by_raw_key[raw] = self._entry(self._key(raw))
-        entry[0] = _ADD(entry[0], qty)
-        entry[1] = _ADD(entry[1], price)
-        entry[2] += 1
+            entry[0] = _ADD(entry[0], qty)
+            entry[1] = _ADD(entry[1], price)
+            entry[2] += points
 
-    @staticmethod
-    def _key(raw: tuple) -> BucketKey:
-        """The bucket key the SQL computes from a point (see ``_bucket_columns``)."""
-        scope, metric_type, begin, end, *calendar = raw
-        return (scope or '', metric_type, begin, end, *map(attribute_text, calendar))
+    def tracker(self, begin: datetime.datetime, end: datetime.datetime, metric_type: str
+                ) -> Callable[[str | None, dict, Decimal, Decimal], None]:
+        """A function adding one ``metric_type`` point of [begin, end): called
+        with its scope, groupby and amounts (those written: ``Amount.scaled``).
+
+        It sums by the raw groupby values, converted to the key's text once
+        per bucket when the deltas are read: a million-point push pays one
+        short tuple and one dict look-up per point.
+        """
+        sums: dict[tuple, list] = {}
+        self._tracked.append((begin, end, metric_type, sums))
+
+        def track(scope: str | None, groupby: dict, qty: Decimal, price: Decimal) -> None:
+            get = groupby.get
+            key = (scope, get(_DAY), get(_WEEK), get(_MONTH), get(_YEAR))
+            try:
+                entry = sums.get(key)
+            except TypeError:
+                # A list or dict among the calendar values: keyed by its text.
+                key = (scope, *map(attribute_text, key[1:]))
+                entry = sums.get(key)
+            if entry is None:
+                sums[key] = [qty, price, 1]
+            else:
+                entry[0] = _ADD(entry[0], qty)
+                entry[1] = _ADD(entry[1], price)
+                entry[2] += 1
+
+        return track
 
     def _signed_sums(self, sign: int) -> tuple[list, list, list]:
         """(qty, price, point count) of each bucket, negated when ``sign`` < 0."""
         # Negated in the exact context: ``-amount`` would round to 28 digits.
         signed = (lambda amount: amount) if sign > 0 else _NEGATE
-        sums = self._buckets.values()
+        sums = self._fold().values()
         return ([signed(qty) for qty, _, _ in sums], [signed(price) for _, price, _ in sums],
                 [points * sign for _, _, points in sums])
 
@@ -168,7 +181,7 @@ class Deltas:
         return [{'bucket': bucket, **dict(zip(KEY_COLUMNS, key, strict=True)),
                  'qty': qty, 'price': price, 'points': points}
                 for bucket, key, qty, price, points in zip(
-                    _bucket_ids(self._buckets), self._buckets, *self._signed_sums(sign),
+                    _bucket_ids(self._fold()), self._buckets, *self._signed_sums(sign),
                     strict=True)]
 
     def arrays(self, sign: int) -> dict[str, list]:
@@ -177,7 +190,7 @@ class Deltas:
         Each bucket's ``period`` is the 1-based position of its period in
         the period columns.
         """
-        keys = list(self._buckets)
+        keys = list(self._fold())
         positions: dict[tuple, int] = {}
         columns: dict[str, list] = {
             'bucket': _bucket_ids(keys),
@@ -192,10 +205,10 @@ class Deltas:
     @property
     def points(self) -> int:
         """The net number of points these deltas count."""
-        return sum(points for _, _, points in self._buckets.values())
+        return sum(points for _, _, points in self._fold().values())
 
     def bucket_ids(self) -> list[str]:
-        return _bucket_ids(self._buckets)
+        return _bucket_ids(self._fold())
 
 
 def _array_literal(values: list, quoted: bool) -> str:
@@ -259,7 +272,7 @@ def apply(session: orm.Session, deltas: Deltas, sign: int = 1) -> None:
 
 
 def _bucket_columns(dialect: str) -> list[sa.ColumnElement]:
-    """The bucket key of a point, computed in SQL as :meth:`Deltas.add_point` does."""
+    """The bucket key of a point, computed in SQL as :meth:`Deltas.tracker` does."""
     return [sa.func.coalesce(_POINTS.scope, ''), _POINTS.type, _POINTS.begin, _POINTS.end,
             *[sa.func.coalesce(json_text(_POINTS.groupby, key, dialect), '')
               for key in CALENDAR_KEYS]]
