@@ -46,7 +46,9 @@ def setup_app(conf: cfg.ConfigOpts, db: Database | None = None, storage: Any = N
     ``db``, ``storage`` and ``rpc`` replace what the configuration would build
     (tests pass their own).
     """
-    db = db if db is not None else Database.from_conf(conf)
+    if db is None:
+        db = Database.from_conf(conf)
+        db.wait_until_reachable()
     services = hooks.Services(
         conf, db, policy.make_enforcer(conf),
         storage_factory=(lambda: storage) if storage is not None

@@ -115,6 +115,7 @@ class ServicesHook(hooks.PecanHook):
         request.environ[SERVICES_KEY] = self.services
         if not _accepts_json(request):
             raise exc.HTTPNotAcceptable()
+        _refuse_deeply_nested_json(request)
         noauth = self.services.conf.auth_strategy == 'noauth'
         if noauth:
             ctx = context.from_environ(request.environ, is_admin=True)
@@ -126,6 +127,31 @@ class ServicesHook(hooks.PecanHook):
             # delay_auth_decision): identity headers are not to be trusted.
             ctx = context.RequestContext(is_admin=False)
         request.context = ctx
+
+
+#: A JSON body with fewer brackets than this cannot be too deep to decode.
+_BRACKETS_WORTH_CHECKING = 512
+_JSON_TYPES = ('application/json', 'application/javascript')
+
+
+def _refuse_deeply_nested_json(request) -> None:
+    """A 400 for a JSON body the decoder cannot descend into.
+
+    pecan decodes JSON bodies while routing, before any controller could
+    validate them, and the decoder gives up with a RecursionError near 1000
+    levels; counting brackets first keeps ordinary bodies to one decode.
+    """
+    if request.content_type not in _JSON_TYPES:
+        return
+    body = request.body
+    if body.count(b'[') + body.count(b'{') < _BRACKETS_WORTH_CHECKING:
+        return
+    try:
+        json.loads(body)
+    except RecursionError:
+        raise exception.Invalid('Invalid input: the JSON body is nested too deeply.') from None
+    except ValueError:
+        return  # malformed JSON is reported by the endpoint that reads it
 
 
 def _accepts_json(request) -> bool:

@@ -11,14 +11,14 @@ from cloudkitty.common import exception
 
 
 def run_cli(main: Callable[[], int | None]) -> Callable[[], int]:
-    """Turn configuration and usage errors into one line on stderr, exit 1."""
+    """Turn configuration, usage and unreachable-database errors into one line on stderr."""
 
     @functools.wraps(main)
     def wrapper() -> int:
         try:
             return main() or 0
         except (exception.ConfigurationError, exception.Invalid,
-                cfg.Error) as error:
+                exception.DatabaseUnavailable, cfg.Error) as error:
             name = sys.argv[0].rsplit('/', 1)[-1] if sys.argv else 'cloudkitty'
             print('%s: error: %s' % (name, error), file=sys.stderr)
             return 1

@@ -36,6 +36,7 @@ def main() -> int:
     conf = service.prepare_service(sys.argv[1:], setup_logging=False,
                                    extra_cli_opts=[_COMMAND])
     db = Database.from_conf(conf)
+    db.wait_until_reachable()
     action = conf.command
     module = getattr(action, 'module', None)
     if action.name == 'upgrade':

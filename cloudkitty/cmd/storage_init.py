@@ -20,6 +20,7 @@ STORAGE_MODULES = ('storage_states', 'storage_sqlalchemy')
 def main() -> int:
     conf = service.prepare_service(sys.argv[1:])
     db = Database.from_conf(conf)
+    db.wait_until_reachable()
     for module in STORAGE_MODULES:
         migration.upgrade(db, module=module)
     backend = storage.get_storage(conf, db=db)

@@ -5,10 +5,15 @@ as :class:`~cloudkitty.common.exception.DatabaseUnavailable` from any query,
 never as a driver error: the API answers 503, the processor retries later.
 The pool pings a connection before handing it out (oslo.db's
 ``pool_pre_ping``), so the first query after the server comes back works.
+Building a :class:`Database` opens no connection; a service calls
+:meth:`Database.wait_until_reachable` at start-up, which honours
+``[database] max_retries`` and ``retry_interval`` for every driver.
 """
 from __future__ import annotations
 
 import contextlib
+import itertools
+import time
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -29,7 +34,8 @@ _SQLITE_BUSY_TIMEOUT_MS = 30000
 class Database:
     """An engine plus a session factory; sessions commit or roll back as a unit."""
 
-    def __init__(self, url: str, **engine_kwargs):
+    def __init__(self, url: str, max_retries: int = 0, retry_interval: float = 10,
+                 **engine_kwargs):
         if not url:
             raise exception.ConfigurationError(
                 reason='[database] connection is not set')
@@ -40,7 +46,10 @@ class Database:
                 # connection per thread is much cheaper and just as safe.
                 self.engine = sa.create_engine(url)
             else:
-                self.engine = engines.create_engine(url, **engine_kwargs)
+                # oslo.db would test the connection here, retrying only the
+                # errors it recognises (not libpq's "connection ... failed"):
+                # wait_until_reachable does it for every driver instead.
+                self.engine = engines.create_engine(url, max_retries=0, **engine_kwargs)
         except Exception as error:
             raise exception.ConfigurationError(
                 reason='[database] connection %r cannot be used: %s' % (
@@ -48,6 +57,8 @@ class Database:
         if self.engine.dialect.name == 'sqlite':
             event.listen(self.engine, 'connect', _configure_sqlite)
         self._sessions = orm.sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._max_retries = max_retries
+        self._retry_interval = retry_interval
 
     @classmethod
     def from_conf(cls, conf) -> Database:
@@ -78,6 +89,28 @@ class Database:
                 raise
             LOG.warning('Database unavailable (%s): %s', reason, _driver_message(error))
             raise exception.DatabaseUnavailable(reason=reason) from error
+
+    def wait_until_reachable(self) -> None:
+        """Open one connection, retrying while the server cannot be reached.
+
+        ``max_retries`` more attempts, ``retry_interval`` seconds apart (-1:
+        until it answers); then DatabaseUnavailable with the driver's message.
+        """
+        last = None if self._max_retries == -1 else self._max_retries + 1
+        for attempt in itertools.count(1):
+            try:
+                with self.engine.connect():
+                    return
+            except (sa.exc.DBAPIError, db_exception.DBConnectionError) as error:
+                reason = _unavailable_reason(error)
+                if reason is None:
+                    raise
+                if attempt == last:
+                    raise exception.DatabaseUnavailable(
+                        reason='%s (%s)' % (reason, _driver_message(error))) from error
+                LOG.warning('Database not reachable yet (%s), trying again in %s s',
+                            _driver_message(error), self._retry_interval)
+                time.sleep(self._retry_interval)
 
     def dispose(self) -> None:
         self.engine.dispose()

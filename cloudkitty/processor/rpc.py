@@ -65,6 +65,9 @@ class RatingEndpoint:
         # RPC requests run in threads; the pipeline holds the loaded rules.
         self._pipeline_lock = threading.Lock()
 
+    # Expected errors go back to the API (a 4xx or 503 there) without a
+    # traceback in the processor's log.
+    @oslo_messaging.expected_exceptions(exception.Invalid, exception.DatabaseUnavailable)
     def quote(self, ctxt, res_data) -> str:
         frame = build_quote_frame(res_data, self.conf.collect.period)
         with self._pipeline_lock:
