@@ -247,6 +247,26 @@ def _upsert(dialect: str) -> sa.Insert:
     return statement.on_conflict_do_update(index_elements=['bucket'], set_=changes)
 
 
+def _upsert_many(connection: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    """:func:`_upsert` of ``rows`` as one driver-level executemany.
+
+    Compiled once, each value converted by its column type's own processor:
+    SQLAlchemy's per-row parameter handling otherwise costs more than the
+    upsert itself (SQLite: 9 µs a bucket).
+    """
+    dialect = connection.dialect
+    compiled = _upsert(dialect.name).compile(dialect=dialect)
+    processors = [(name, process) for name in _ROW_COLUMNS
+                  if (process := _ROLLUPS[name].type.dialect_impl(dialect).bind_processor(
+                      dialect)) is not None]
+    for row in rows:
+        for name, process in processors:
+            row[name] = process(row[name])
+    connection.exec_driver_sql(compiled.string, [
+        tuple(map(row.__getitem__, compiled.positiontup)) for row in rows]
+        if compiled.positional else rows)
+
+
 def apply(session: orm.Session, deltas: Deltas, sign: int = 1) -> None:
     """Add (``sign`` 1) or subtract (-1) ``deltas`` in the session's transaction."""
     if not deltas:
@@ -262,7 +282,7 @@ def apply(session: orm.Session, deltas: Deltas, sign: int = 1) -> None:
             column: _array_literal(values, quoted=column not in _NUMBER_COLUMNS)
             for column, values in deltas.arrays(sign).items()})
     else:
-        session.execute(_upsert(dialect), deltas.rows(sign))
+        _upsert_many(connection, deltas.rows(sign))
     if sign < 0:
         buckets = deltas.bucket_ids()
         for start in range(0, len(buckets), _IN_CHUNK):
