@@ -55,3 +55,46 @@ def writing(db: Database) -> Iterator[orm.Session]:
 def current(session: orm.Session) -> int | None:
     """The current version, or None when unknown (the row is missing)."""
     return session.scalar(_CURRENT)
+
+
+class Reader:
+    """Reads the version before every period for the price of one round trip.
+
+    A session would cost a pool checkout with its ping, the query and a
+    commit: about ten times more, on PostgreSQL, than the query alone on a
+    connection of its own in autocommit mode (no transaction is left open).
+    If that connection fails, the read goes through a session, so errors
+    (an unreachable database, say) surface as usual, and a new connection
+    is held for the next read.
+    """
+
+    def __init__(self, db: Database):
+        self._db = db
+        self._connection: sa.Connection | None = None
+
+    def read(self) -> int | None:
+        if self._connection is not None:
+            try:
+                return self._connection.execute(_CURRENT).scalar()
+            except sa.exc.DBAPIError:
+                self.close()
+        with self._db.session() as session:
+            version = current(session)
+        self._connect()
+        return version
+
+    def _connect(self) -> None:
+        try:
+            self._connection = self._db.engine.connect().execution_options(
+                isolation_level='AUTOCOMMIT')
+        except sa.exc.DBAPIError:
+            self._connection = None
+
+    def close(self) -> None:
+        """Give the held connection back (a later read takes a new one)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except sa.exc.DBAPIError:
+                pass

@@ -126,7 +126,6 @@ class Orchestrator:
                 last = state.last_processed_timestamp if state else None
             # Under the lock only this worker moves the state, so it is read
             # once; a deactivation meanwhile makes the next advance fail.
-            prefetched = 0
             try:
                 while not self.stop_event.is_set():
                     now = self.clock()
@@ -134,14 +133,12 @@ class Orchestrator:
                                               self.conf.collect.wait_periods)
                     if start is None:
                         break
-                    if not prefetched:
-                        prefetched = self.worker.prefetch(scope_id, start, count_ready(
-                            start, now, self.conf.collect.period,
-                            self.conf.collect.wait_periods, PREFETCH_MAX_PERIODS))
+                    self.worker.prefetch(scope_id, start, functools.partial(
+                        count_ready, start, now, self.conf.collect.period,
+                        self.conf.collect.wait_periods, PREFETCH_MAX_PERIODS))
                     self.worker.process_period(
                         scope_id, start,
                         functools.partial(advance_state, self.db, scope, start, last))
-                    prefetched = max(prefetched - 1, 0)
                     last = start
                     rated += 1
             finally:

@@ -87,18 +87,28 @@ class Reprocessor:
                 raise exception.ScopeNotFound(
                     'Scope %s of reprocessing schedule %s no longer exists'
                     % (scope_id, schedule_id))
-            while not self.stop_event.is_set():
-                timestamp = start if current is None else current + self.period
-                if timestamp > end:
-                    break
-                if timestamp == start:
-                    LOG.info('Reprocessing scope %s for [%s, %s]: %s', scope_id, start,
-                             end, schedule.reason)
-                    self.storage.delete(start, end + self.period, {scope_key: scope_id})
-                self.worker.process_period(
-                    scope_id, timestamp,
-                    functools.partial(advance_schedule, self.db, schedule_id, timestamp,
-                                      current))
-                current = timestamp
-                rated += 1
+            try:
+                while not self.stop_event.is_set():
+                    timestamp = start if current is None else current + self.period
+                    if timestamp > end:
+                        break
+                    if timestamp == start:
+                        LOG.info('Reprocessing scope %s for [%s, %s]: %s', scope_id, start,
+                                 end, schedule.reason)
+                        self.storage.delete(start, end + self.period, {scope_key: scope_id})
+                    # Every period up to the end was rated once, so it is complete.
+                    self.worker.prefetch(scope_id, timestamp, functools.partial(
+                        self._periods_left, timestamp, end))
+                    self.worker.process_period(
+                        scope_id, timestamp,
+                        functools.partial(advance_schedule, self.db, schedule_id, timestamp,
+                                          current))
+                    current = timestamp
+                    rated += 1
+            finally:
+                self.worker.discard_prefetched(scope_id)
         return rated
+
+    def _periods_left(self, timestamp: datetime.datetime, end: datetime.datetime) -> int:
+        """Periods from ``timestamp`` to ``end`` included."""
+        return (end - timestamp) // self.period + 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime
+import functools
 import time
 from collections.abc import Callable, Mapping
 from types import CodeType
@@ -22,6 +23,7 @@ from oslo_log import log as logging
 
 from cloudkitty.common import exception
 from cloudkitty.dataframe import DataFrame, DataPoint
+from cloudkitty.rating.pipeline import cyclic_gc_paused
 
 LOG = logging.getLogger(__name__)
 
@@ -112,26 +114,36 @@ class ScopeWorker:
             max_workers=conf.orchestrator.max_threads, thread_name_prefix='collect')
         #: Points collected in the last period, to size prefetches; None until known.
         self._last_collected: int | None = None
+        #: scope -> starts of the periods whose samples the collector holds already.
+        self._prefetched: dict[str, set[datetime.datetime]] = {}
 
-    def prefetch(self, scope_id: str, first_start: datetime.datetime, ready: int) -> int:
-        """Let the collector answer the next ``ready`` complete periods ahead.
+    def prefetch(self, scope_id: str, first_start: datetime.datetime,
+                 ready: Callable[[], int]) -> int:
+        """Let the collector answer the periods from ``first_start`` ahead.
 
-        Only collectors with a ``prefetch`` method (Prometheus: one range
-        query per metric instead of one query per metric and period) do
-        anything. Returns how many periods were prefetched (0: none, collect
-        each period on its own). A failed prefetch is logged and harmless.
+        ``ready()`` says how many consecutive periods from ``first_start`` are
+        complete. Only collectors with a ``prefetch`` method (Prometheus: one
+        range query per metric instead of one query per metric and period) do
+        anything, and nothing is done when ``first_start`` is prefetched
+        already. Returns how many periods were prefetched now (0: none,
+        collect each period on its own). A failed prefetch is logged and
+        harmless.
         """
         prefetch = getattr(self.collector, 'prefetch', None)
-        if prefetch is None or self._last_collected is None:
+        if (prefetch is None or self._last_collected is None
+                or first_start in self._prefetched.get(scope_id, ())):
             return 0
-        periods = min(ready, PREFETCH_MAX_PERIODS,
-                      PREFETCH_POINTS // max(self._last_collected, 1))
+        periods = min(PREFETCH_MAX_PERIODS, PREFETCH_POINTS // max(self._last_collected, 1))
+        if periods < 2:
+            return 0
+        periods = min(periods, ready())
         if periods < 2:
             return 0
         futures = [self._threads.submit(prefetch, key, scope_id, first_start, periods,
                                         self.period) for key in self._metric_keys]
         try:
-            concurrent.futures.wait(futures, timeout=self._timeout)
+            with cyclic_gc_paused():
+                concurrent.futures.wait(futures, timeout=self._timeout)
             for future in futures:
                 future.result(timeout=0)
         except Exception as error:
@@ -139,16 +151,20 @@ class ScopeWorker:
                         'them one by one: %s', periods, scope_id, first_start, error)
             self.discard_prefetched(scope_id)
             return 0
+        self._prefetched[scope_id] = {first_start + index * self.period
+                                      for index in range(periods)}
         return periods
 
     def discard_prefetched(self, scope_id: str) -> None:
         """Drop whatever was prefetched for ``scope_id`` and not used."""
+        self._prefetched.pop(scope_id, None)
         discard = getattr(self.collector, 'discard_prefetched', None)
         if discard is not None:
             discard(scope_id)
 
     def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
+        self.pipeline.close()
 
     def process_period(self, scope_id: str, start: datetime.datetime,
                        advance: Advance) -> None:
@@ -159,44 +175,66 @@ class ScopeWorker:
         """
         end = start + self.period
         began = time.monotonic()
-        self.pipeline.reload(start, scope_id)
-        frame = self.collect(scope_id, start, end)
-        self._last_collected = len(frame)
-        collected = time.monotonic()
-        if len(frame):
-            frame = self.pipeline.rate(frame)
-            frame = self.skip_filter.apply(frame)
-        rated = time.monotonic()
-        self.storage.commit_period(scope_id, start, end, [frame] if len(frame) else [],
-                                   advance)
+        with cyclic_gc_paused():
+            self.pipeline.reload(start, scope_id)
+            frame = self.collect(scope_id, start, end)
+            self._last_collected = len(frame)
+            collected = time.monotonic()
+            if len(frame):
+                frame = self.pipeline.rate(frame)
+                frame = self.skip_filter.apply(frame)
+            rated = time.monotonic()
+            self.storage.commit_period(scope_id, start, end, [frame] if len(frame) else [],
+                                       advance)
         LOG.info('Rated scope %s for [%s, %s): %d points (collect %.3f s, rate %.3f s, '
                  'store %.3f s)', scope_id, start, end, len(frame), collected - began,
                  rated - collected, time.monotonic() - rated)
 
     def collect(self, scope_id: str, start: datetime.datetime,
                 end: datetime.datetime) -> DataFrame:
-        """Every metric of the period, collected in parallel under one deadline."""
-        frame = DataFrame(start, end)
+        """Every metric of the period, collected in parallel under one deadline.
+
+        A prefetched period is already in memory: its points are built here,
+        without handing each metric to a thread.
+        """
+        prefetched = self._prefetched.get(scope_id)
+        if prefetched is not None and start in prefetched:
+            prefetched.discard(start)
+            return self._frame(scope_id, start, end, {
+                key: functools.partial(self.collector.collect, key, scope_id, start, end)
+                for key in self._metric_keys})
         futures = {key: self._threads.submit(self.collector.collect, key, scope_id,
                                              start, end)
                    for key in self._metric_keys}
         deadline = time.monotonic() + self._timeout
         try:
-            for metric_key in self._metric_keys:
-                try:
-                    points = futures[metric_key].result(
-                        timeout=max(0.0, deadline - time.monotonic()))
-                except exception.NoDataCollected:
-                    LOG.info('No data collected for metric %s of scope %s in [%s, %s)',
-                             metric_key, scope_id, start, end)
-                    continue
-                except concurrent.futures.TimeoutError:
-                    raise exception.CollectError(
-                        reason='collecting scope %s for [%s, %s) took more than '
-                               '[orchestrator] collector_request_timeout = %d s'
-                               % (scope_id, start, end, self._timeout)) from None
-                frame.add_points(points, self.collector.metric_type(metric_key))
+            return self._frame(scope_id, start, end, {
+                key: functools.partial(self._result, future, deadline, scope_id, start, end)
+                for key, future in futures.items()})
         finally:
             for future in futures.values():
                 future.cancel()
+
+    def _result(self, future: concurrent.futures.Future, deadline: float, scope_id: str,
+                start: datetime.datetime, end: datetime.datetime) -> list[DataPoint]:
+        try:
+            return future.result(timeout=max(0.0, deadline - time.monotonic()))
+        except concurrent.futures.TimeoutError:
+            raise exception.CollectError(
+                reason='collecting scope %s for [%s, %s) took more than '
+                       '[orchestrator] collector_request_timeout = %d s'
+                       % (scope_id, start, end, self._timeout)) from None
+
+    def _frame(self, scope_id: str, start: datetime.datetime, end: datetime.datetime,
+               points_of: Mapping[str, Callable[[], list[DataPoint]]]) -> DataFrame:
+        """The frame of every metric's points, in metric key order; empty metrics left out."""
+        frame = DataFrame(start, end)
+        for metric_key in self._metric_keys:
+            try:
+                points = points_of[metric_key]()
+            except exception.NoDataCollected:
+                LOG.info('No data collected for metric %s of scope %s in [%s, %s)',
+                         metric_key, scope_id, start, end)
+                continue
+            frame.add_points(points, self.collector.metric_type(metric_key))
         return frame

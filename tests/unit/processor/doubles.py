@@ -1,7 +1,7 @@
 """In-test collector, fetcher and pipeline: the processor's seams, owned by us.
 
 They implement the interfaces the processor relies on (collector ``metrics``,
-``metric_type``, ``collect``; fetcher ``get_tenants``; pipeline ``reload``,
+``metric_type``, ``collect``; fetcher ``get_tenants``; pipeline ``reload``, ``close``,
 ``rate``, ``quote``) with deterministic data, so tests can count exactly
 what must be stored.
 """
@@ -98,6 +98,9 @@ class Pipeline:
     def reload(self, start, tenant_id) -> None:
         self.reloads.append((start, tenant_id))
         self._tenant = tenant_id
+
+    def close(self) -> None:
+        """Nothing held."""
 
     def rate(self, frame: DataFrame) -> DataFrame:
         if self._tenant in self.failing:
