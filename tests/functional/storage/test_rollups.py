@@ -122,6 +122,21 @@ def test_commit_period_updates_the_rollups(sql_storage):
     assert _rollup_rows(sql_storage) == 3
 
 
+def test_calendar_values_of_any_json_type_are_bucketed_as_the_points(sql_storage):
+    # A number and its text group together in SQL (JSON text extraction);
+    # a list is grouped by its JSON text.
+    calendar = {**data.time_keys(P1), 'week_of_the_year': [8]}
+    points = [DataPoint.create('u', qty, 1, {'project_id': 'p1', **calendar,
+                                             'day_of_the_year': day}, {})
+              for qty, day in ((1, 61), (2, '61'), (4, 61.5))]
+    sql_storage.storage.push([data.frame(P1, {'cpu': points})], 'p1')
+
+    _assert_rollups_exact(sql_storage.storage)
+    assert [(row['day_of_the_year'], row['qty']) for row in sql_storage.storage.total(
+        ['time-d'], *MARCH)['results']] == [('61', 3), ('61.5', 4)]
+    assert _rollup_rows(sql_storage) == 2
+
+
 def test_empty_scope_filter_reads_the_points(sql_storage):
     # A point without scope is grouped under "" but never matches a "" filter.
     point = DataPoint.create('u', 1, 1, {}, {})

@@ -1,6 +1,7 @@
 """Specifics of the v2 ``sqlalchemy`` backend beyond the shared contract."""
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -20,6 +21,22 @@ def test_non_json_values_are_stored_as_strings(sql_storage):
     stored = frame.points('cpu')[0]
     assert (stored.groupby['size'], stored.metadata['ratio']) == ('1.50', '0.25')
     assert sql_storage.storage.retrieve(*MARCH, filters={'size': '1.50'})['total'] == 1
+
+
+def test_documents_json_cannot_hold_natively_are_stored_whole(sql_storage):
+    # Integers beyond 64 bits, non-string keys, datetimes: the fast encoder
+    # refuses or converts them; what is stored is what the standard encoder
+    # writes.
+    point = DataPoint.create('u', 1, 1, {'project_id': 'p1', 'serial': 2 ** 70, 7: 'seven'},
+                             {'seen': datetime.datetime(2024, 3, 1, 12, 30)})
+    sql_storage.storage.push([data.frame(P1, {'cpu': [point]})], 'p1')
+
+    [frame] = sql_storage.storage.retrieve(*MARCH)['dataframes']
+
+    stored = frame.points('cpu')[0]
+    assert stored.groupby == {'project_id': 'p1', 'serial': 2 ** 70, '7': 'seven'}
+    assert stored.metadata == {'seen': '2024-03-01 12:30:00'}
+    assert sql_storage.storage.retrieve(*MARCH, filters={'7': 'seven'})['total'] == 1
 
 
 def test_scope_column_falls_back_to_metadata_then_pushed_scope(sql_storage):

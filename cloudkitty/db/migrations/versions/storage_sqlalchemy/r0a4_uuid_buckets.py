@@ -43,7 +43,8 @@ def downgrade():
     connection = op.get_bind()
     rollup.rebuild(connection)
     # Back to the keys revision r0a3 computes: the SHA-1 of the key columns.
-    table = sa.table(_TABLE, *[sa.column(name) for name in ('bucket', *rollup.KEY_COLUMNS)])
+    table = sa.table(_TABLE, *[sa.column(name, sa.DateTime if name in ('begin', 'end') else None)
+                               for name in ('bucket', *rollup.KEY_COLUMNS)])
     changes = []
     for bucket, scope, metric_type, begin, end, *calendar in connection.execute(
             sa.select(table.c.bucket, *[table.c[name] for name in rollup.KEY_COLUMNS])):
