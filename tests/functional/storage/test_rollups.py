@@ -76,6 +76,24 @@ def test_rollups_equal_points_after_pushes(loaded):
             '98765.4321098765432109876543210987')
 
 
+@pytest.mark.parametrize('query', [
+    {}, {'filters': {'project_id': 'p1'}}, {'metric_types': 'cpu'},
+    {'filters': {'project_id': ['p1', 'p2'], 'type': 'volume'}}])
+def test_retrieve_pages_located_by_the_rollups_are_the_points_pages(loaded, query):
+    storage = loaded.storage
+    pages = [{'offset': offset, 'limit': limit}
+             for offset, limit in ((0, 1), (0, 3), (1, 2), (2, 10), (4, 1), (5, 2), (9, 3))]
+    for page in [*pages, {'paginate': False}]:
+        answers = []
+        for use_rollups in (True, False):
+            storage.use_rollups = use_rollups
+            result = storage.retrieve(*MARCH, **query, **page)
+            answers.append((result['total'], [frame.as_dict() for frame in result['dataframes']]))
+        storage.use_rollups = True
+        assert answers[0] == answers[1], page
+    assert answers[0][0] > 0
+
+
 def test_rollups_follow_a_scope_window_delete(loaded):
     loaded.storage.delete(P2, MARCH[1], {'project_id': 'p2'})
 
