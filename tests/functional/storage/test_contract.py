@@ -52,7 +52,7 @@ def test_round_trip_keeps_points_exact(storage):
 
 
 def test_round_trip_of_awkward_text(storage):
-    awkward = 'tab\there "quoted"\nnew line back\\slash \u00e9\u4e2d'
+    awkward = 'tab\there "quoted" \'single\' 100%s %% %(x)s\nnew line back\\slash \u00e9\u4e2d'
     point = DataPoint.create('unit\\with\ttab', 1, 1, {'project_id': 'p1', 'name': awkward},
                              {'note': awkward, 'nested': {'list': [1, awkward]}},
                              description=awkward)

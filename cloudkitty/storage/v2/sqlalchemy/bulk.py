@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -38,6 +39,9 @@ _NEEDS_ESCAPE = re.compile(r'[\\\t\n\r]').search
 _NULL = '\\N'
 #: Characters handed to the server per read.
 _COPY_CHUNK = 1 << 16
+#: Characters of one multi-row INSERT (PyMySQL's own limit), far below
+#: MySQL's smallest default ``max_allowed_packet`` (4 MiB).
+_STATEMENT_SIZE = 1_000_000
 
 
 def rows(frames: Iterable[DataFrame], scope_key: str, scope_id: str | None,
@@ -78,6 +82,8 @@ def insert_points(session: orm.Session, table: sa.Table, point_rows: Iterable[Po
     connection = session.connection()
     if _copy_supported(connection.dialect):
         _copy_points(connection, table.name, point_rows)
+    elif connection.dialect.driver == 'pymysql':
+        _insert_values(connection, table.name, point_rows)
     else:
         _insert_many(connection, table.name, point_rows)
 
@@ -109,6 +115,52 @@ def _insert_many(connection: sa.Connection, table_name: str,
         parameters.append(period + row[2:])
     if parameters:
         connection.exec_driver_sql(statement, parameters)
+
+
+def _insert_values(connection: sa.Connection, table_name: str,
+                   point_rows: Iterable[PointRow]) -> None:
+    """Multi-row INSERTs of ``point_rows`` written here, for PyMySQL.
+
+    PyMySQL's executemany escapes every value of every row through its
+    generic converters (three quarters of a push's client time); here the
+    repeating fields (periods, scopes, types, units) are escaped once per
+    push and only the documents per row. The driver connection's escape
+    follows the session's ``NO_BACKSLASH_ESCAPES`` mode.
+    """
+    escape = connection.connection.driver_connection.escape
+    quote = connection.dialect.identifier_preparer.quote
+    head = 'INSERT INTO %s (%s) VALUES ' % (quote(table_name), ', '.join(map(quote, COLUMNS)))
+    literals = _Literals(escape)
+    statements, values, size = [], [], 0
+    for begin, end, scope, metric_type, unit, qty, price, description, groupby, \
+            metadata in point_rows:
+        value = ''.join(('(', literals[begin], ',', literals[end], ',', literals[scope], ',',
+                         literals[metric_type], ',', literals[unit], ",'", qty, "','", price,
+                         "',", literals[description], ',', escape(groupby), ',',
+                         escape(metadata), ')'))
+        values.append(value)
+        size += len(value)
+        if size >= _STATEMENT_SIZE:
+            statements.append(head + ','.join(values))
+            values, size = [], 0
+    if values:
+        statements.append(head + ','.join(values))
+    # Without parameters, so that the driver leaves the '%' of the text alone.
+    literal_connection = connection.execution_options(no_parameters=True)
+    for statement in statements:
+        literal_connection.exec_driver_sql(statement)
+
+
+class _Literals(dict):
+    """SQL literals of repeating values, each escaped once."""
+
+    def __init__(self, escape: Callable[[Any], str]):
+        super().__init__()
+        self._escape = escape
+
+    def __missing__(self, value: Any) -> str:
+        literal = self[value] = 'NULL' if value is None else self._escape(value)
+        return literal
 
 
 class _LineStream:
