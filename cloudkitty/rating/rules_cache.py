@@ -31,9 +31,11 @@ from cloudkitty.db.engine import Database
 
 Compiled = TypeVar('Compiled')
 
-#: Rule sets kept per module: one per scope with rules of its own and per
-#: window being rated at the same time; past that the oldest is dropped.
-MAX_ENTRIES = 8
+#: Rule sets kept per module, the least recently used dropped first. A worker
+#: rates one scope at a time, forward in time, so one or two are in use; each
+#: also holds its raters' plan caches, which can be large (see
+#: ``hashmap.rules.MAX_CACHED_PLANS``), hence a small number.
+MAX_ENTRIES = 4
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

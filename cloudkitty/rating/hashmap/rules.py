@@ -6,7 +6,8 @@ rates the points of one metric type.
 
 Speed comes from one observation: everything in §3.3 except the service
 thresholds depends only on the values of the service's fields in the point's
-description, not on the quantity. So, once per period:
+description, not on the quantity. So, once per rule set (rule sets are
+reused from period to period while the rules stay the same):
 
 * each group's coefficient (``rate * flat`` after its mappings and field
   thresholds) is memoized on the values of the fields that group uses;
@@ -40,8 +41,8 @@ ONE = decimal.Decimal(1)
 #: Level of the "no threshold yet" accumulator: any real level replaces it.
 NO_LEVEL = decimal.Decimal(-1)
 
-#: Entries per cache (plans of a metric type, coefficients of a group) in one
-#: period; past this (e.g. a field holding a unique resource id) results are
+#: Entries per cache (plans of a metric type, coefficients of a group) of one
+#: rule set; past this (e.g. a field holding a unique resource id) results are
 #: computed without being cached.
 MAX_CACHED_PLANS = 100_000
 
