@@ -4,12 +4,13 @@ During ``seconds`` seconds the driver:
 
 * SIGKILLs a processor every few seconds (mostly the whole processor,
   sometimes only its rating worker) and brings it back. The victim is, when
-  there is one, a processor caught with a transaction open in PostgreSQL, so
-  that kills land in the middle of storing a period;
-* freezes one busy processor (SIGSTOP of its process group) for longer than a
-  scope lock lives, then lets it go on (SIGCONT), like a VM paused by its
-  host: its lock expires, another processor takes the scope, and the frozen
-  one wakes up believing it still holds it;
+  there is one, a processor caught storing a period (see :class:`Writers`),
+  so that kills land in the middle of a transaction;
+* freezes one processor caught storing a period (SIGSTOP of its process
+  group) for longer than a scope lock lives, then lets it go on (SIGCONT),
+  like a VM paused by its host: its lock expires, another processor takes
+  the scope over, and the frozen one wakes up in the middle of that scope,
+  believing it still holds it;
 * crashes PostgreSQL once: the postmaster gets SIGQUIT, which is what
   ``pg_ctl stop -m immediate`` sends (no checkpoint, every connection cut,
   crash recovery on the next start), then starts it again;
@@ -19,8 +20,8 @@ During ``seconds`` seconds the driver:
   etcd, not the Redis that other tests share), and starts it again on the
   same data: the processors must reconnect.
 
-Processors that exit on their own are started again, as systemd would. An
-outage in progress when the time is up is seen through to its end.
+Processors that exit on their own are started again, as systemd would. The
+kills stop when the time is up; the outages are all seen through.
 """
 from __future__ import annotations
 
@@ -44,15 +45,22 @@ WORKER_KILL_SHARE = 0.3
 """Share of the kills that hit the rating worker only."""
 WRITER_WATCH = 1.0
 WRITER_POLL = 0.02
-"""A kill waits up to WRITER_WATCH seconds for a processor to be caught writing,
-looking every WRITER_POLL seconds."""
-PROCESSOR_FREEZE_AT = (0.1, 0.3)
-"""The processor freeze starts once a processor is writing within this share of
-the run (at its end, whatever the processors do)."""
+"""A kill waits up to WRITER_WATCH seconds for a processor to be caught storing a
+period, looking every WRITER_POLL seconds."""
+PROCESSOR_FREEZE_AT = (0.05, 0.15)
+"""The processor freeze starts once a processor is caught storing a period within
+this share of the run (at its end, whatever the processors do)."""
 POSTGRES_CRASH_AT = 0.6
-PROMETHEUS_FREEZE_AT = (0.75, 0.9)
-COORDINATOR_OUTAGE_AT = (0.35, 0.5)
-"""Shares of the run when each fault starts (and ends)."""
+PROMETHEUS_FREEZE_AT = 0.7
+COORDINATOR_OUTAGE_AT = 0.85
+OUTAGE_SHARE = 0.12
+"""Shares of the run: the earliest start of each outage, and how long the
+Prometheus and coordinator ones last. The outages come one after the other,
+the processor freeze first: a database crash would end its transaction, and
+while the coordinator is down nobody can take its scope over."""
+OUTAGE_GAP = 2.0
+"""Seconds between the end of an outage and the start of the next one: the
+frozen processor, for one, must have its say once thawed."""
 TICK = 0.1
 POSTMASTER_EXIT_TIMEOUT = 30
 
@@ -73,15 +81,21 @@ class Outage:
     """
 
     def __init__(self, name: str, begin: float, duration: float,
-                 down: Callable[[], bool | None], up: Callable[[], None]):
+                 down: Callable[[], bool | None], up: Callable[[], None],
+                 after: Outage | None = None):
         self.name = name
         self.begin = begin
         self.duration = duration
+        self.after = after
         self._down = down
         self._up = up
         self.since: float | None = None
+        self.ended: float | None = None
         self.seconds = 0.0
-        self.done = False
+
+    @property
+    def done(self) -> bool:
+        return self.ended is not None
 
     @property
     def in_progress(self) -> bool:
@@ -91,16 +105,22 @@ class Outage:
         if self.done:
             return
         if self.since is None:
-            if now >= self.begin and self._down() is not False:
+            if (now >= self.begin and self._after_ended(now)
+                    and self._down() is not False):
                 self.since = now
         elif now - self.since >= self.duration:
             self.finish()
 
+    def _after_ended(self, now: float) -> bool:
+        if self.after is None:
+            return True
+        return self.after.ended is not None and now >= self.after.ended + OUTAGE_GAP
+
     def finish(self) -> None:
         if self.in_progress:
             self._up()
-            self.seconds = time.monotonic() - self.since
-            self.done = True
+            self.ended = time.monotonic()
+            self.seconds = self.ended - self.since
 
 
 def sigquit_postmaster(cluster: PrivatePostgres) -> None:
@@ -123,24 +143,33 @@ def process_listening_on(url: str) -> psutil.Process:
     raise LookupError('no child process runs with %s' % address)
 
 
-class OpenTransactions:
-    """Which processors have a transaction open right now (``pg_stat_activity``).
+class Writers:
+    """What the processors are doing in PostgreSQL right now (``pg_stat_activity``).
 
     Each processor connects with its name as ``application_name`` (see Fleet).
+    One *storing* a period has a transaction open whose last statement wrote
+    the points or their rollups (the state advance comes last, in the same
+    transaction): caught there, it is in the middle of a scope. One *blocked*
+    waits for a row lock, e.g. the state row that a frozen processor updated.
     """
 
     def __init__(self, database_url: str):
         self.engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool,
                                        connect_args={'connect_timeout': 2})
 
-    def names(self) -> set[str]:
+    def look(self) -> tuple[set[str], set[str]]:
+        """(storing, blocked) processor names; both empty while the server is down."""
         try:
             with self.engine.connect() as connection:
-                return set(connection.scalars(sa.text(
-                    'SELECT application_name FROM pg_stat_activity '
-                    'WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()')))
-        except sa.exc.OperationalError:  # the server is down: nobody is writing
-            return set()
+                rows = connection.execute(sa.text(
+                    "SELECT application_name, wait_event_type = 'Lock' "
+                    "FROM pg_stat_activity WHERE xact_start IS NOT NULL "
+                    "AND (query ~ 'storage_rated_' OR wait_event_type = 'Lock') "
+                    "AND pid <> pg_backend_pid()")).all()
+        except sa.exc.OperationalError:
+            return set(), set()
+        return ({name for name, blocked in rows if not blocked},
+                {name for name, blocked in rows if blocked})
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -160,7 +189,7 @@ class ChaosDriver(threading.Thread):
         self.processor_freeze = processor_freeze
         self.coordinator = coordinator
         self.random = random.Random(seed)
-        self.writers = OpenTransactions(postgres.url)
+        self.writers = Writers(postgres.url)
         self.kills_of_writers = 0
         self.outages: dict[str, Outage] = {}
         self.error: BaseException | None = None
@@ -188,20 +217,18 @@ class ChaosDriver(threading.Thread):
             return started + share * self.seconds
 
         freeze_from, freeze_by = map(at, PROCESSOR_FREEZE_AT)
-        outages = [
-            Outage('processor freeze', freeze_from, self.processor_freeze,
-                   lambda: self._freeze_processor(force=time.monotonic() >= freeze_by),
-                   self._thaw_processor),
-            Outage('postgres', at(POSTGRES_CRASH_AT), 0, self._crash_postgres,
-                   self._start_postgres),
-            Outage('prometheus', at(PROMETHEUS_FREEZE_AT[0]),
-                   (PROMETHEUS_FREEZE_AT[1] - PROMETHEUS_FREEZE_AT[0]) * self.seconds,
-                   self._freeze_prometheus, self._thaw_prometheus)]
+        freeze = Outage('processor freeze', freeze_from, self.processor_freeze,
+                        lambda: self._freeze_processor(force=time.monotonic() >= freeze_by),
+                        self._thaw_processor)
+        crash = Outage('postgres', at(POSTGRES_CRASH_AT), 0, self._crash_postgres,
+                       self._start_postgres, after=freeze)
+        prometheus = Outage('prometheus', at(PROMETHEUS_FREEZE_AT), at(OUTAGE_SHARE) - started,
+                            self._freeze_prometheus, self._thaw_prometheus, after=crash)
+        outages = [freeze, crash, prometheus]
         if self.coordinator is not None:
             outages.append(Outage(
-                'coordinator', at(COORDINATOR_OUTAGE_AT[0]),
-                (COORDINATOR_OUTAGE_AT[1] - COORDINATOR_OUTAGE_AT[0]) * self.seconds,
-                self._crash_coordinator, self._start_coordinator))
+                'coordinator', at(COORDINATOR_OUTAGE_AT), at(OUTAGE_SHARE) - started,
+                self._crash_coordinator, self._start_coordinator, after=prometheus))
         self.outages = {outage.name: outage for outage in outages}
 
     def _inject(self) -> None:
@@ -211,44 +238,53 @@ class ChaosDriver(threading.Thread):
         next_kill = started + self.random.uniform(*KILL_INTERVAL)
         try:
             while ((now := time.monotonic()) < end
-                   or any(outage.in_progress for outage in self.outages.values())):
+                   or not all(outage.done for outage in self.outages.values())):
                 self.fleet.restart_exited()
                 if next_kill <= now < end:
                     self._kill_one()
                     next_kill = now + self.random.uniform(*KILL_INTERVAL)
                 for outage in self.outages.values():
-                    if now < end or outage.in_progress:
-                        outage.tick(now)
+                    outage.tick(now)
                 time.sleep(TICK)
         finally:
             for outage in self.outages.values():
                 outage.finish()
 
-    def _kill_one(self) -> None:
-        """SIGKILL a running processor: one caught writing, if one is within a while."""
+    def _caught_writing(self) -> tuple[list[Processor], list[Processor]]:
+        """(storing, others) among the processors that may be hit.
+
+        Watches up to WRITER_WATCH seconds for one storing a period. While a
+        processor is frozen, those it blocks are left alone: they are the
+        second writers its waking up must meet.
+        """
         deadline = time.monotonic() + WRITER_WATCH
         while True:
+            storing, blocked = self.writers.look()
+            spared = blocked if self._frozen else set()
             running = [processor for processor in self.fleet.running()
-                       if processor is not self._frozen]
-            names = self.writers.names()
-            writing = [processor for processor in running if processor.name in names]
-            if writing or not running or time.monotonic() >= deadline:
-                break
+                       if processor is not self._frozen and processor.name not in spared]
+            writing = [processor for processor in running if processor.name in storing]
+            if writing or time.monotonic() >= deadline:
+                return writing, running
             time.sleep(WRITER_POLL)
-        if not running:
+
+    def _kill_one(self) -> None:
+        """SIGKILL a running processor, one caught storing a period if possible."""
+        writing, running = self._caught_writing()
+        candidates = writing or running
+        if not candidates:
             return
-        victim = self.random.choice(writing or running)
-        why = 'caught writing' if writing else 'nobody was writing'
+        victim = self.random.choice(candidates)
+        why = 'caught storing a period' if writing else 'none caught storing'
         self.kills_of_writers += bool(writing)
         if not (self.random.random() < WORKER_KILL_SHARE
                 and self.fleet.kill_worker(victim, why)):
             self.fleet.kill_node(victim, why)
 
     def _freeze_processor(self, force: bool) -> bool:
-        """SIGSTOP a processor that is writing (any, when ``force``); whether done."""
-        writing = self.writers.names()
-        candidates = [processor for processor in self.fleet.running()
-                      if force or processor.name in writing]
+        """SIGSTOP a processor caught storing a period (any, when ``force``); whether done."""
+        writing, running = self._caught_writing()
+        candidates = writing or (running if force else [])
         if not candidates:
             return False
         self._frozen = self.random.choice(candidates)

@@ -179,7 +179,7 @@ def record(backend: str, figures: dict[str, Any]) -> None:
         json.dump(report, stream, indent=2, sort_keys=True)
 
 
-@pytest.mark.parametrize('backend, chaos_seconds', [('redis', 30), ('etcd', 15)])
+@pytest.mark.parametrize('backend, chaos_seconds', [('redis', 25), ('etcd', 20)])
 def test_processors_under_fire_store_every_point_once_at_the_clean_price(
         backend, chaos_seconds, chaos_databases, request, tmp_path):
     started = time.monotonic()
