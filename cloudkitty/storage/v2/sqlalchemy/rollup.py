@@ -52,7 +52,7 @@ _TIME_MASK = (1 << 48) - 1
 _IN_CHUNK = 1000
 _ROW_COLUMNS = ('bucket', *KEY_COLUMNS, 'qty', 'price', 'points')
 #: The key columns every bucket of one period shares.
-PERIOD_COLUMNS = ('begin', 'end', *CALENDAR_KEYS)
+_PERIOD_COLUMNS = ('begin', 'end', *CALENDAR_KEYS)
 _NUMBER_COLUMNS = frozenset(('qty', 'price', 'points', 'period'))
 #: PostgreSQL element type of each array parameter of ``_UNNEST_UPSERT``.
 _ARRAY_TYPES = {
@@ -82,7 +82,7 @@ _UNNEST_UPSERT = sa.text(
     'price = storage_rated_rollups.price + excluded.price, '
     'points = storage_rated_rollups.points + excluded.points' % (
         _quoted(_ROW_COLUMNS), _quoted(_ROW_COLUMNS), _unnest(_BUCKET_ARRAYS),
-        _quoted(_BUCKET_ARRAYS), _unnest(PERIOD_COLUMNS), _quoted(PERIOD_COLUMNS)))
+        _quoted(_BUCKET_ARRAYS), _unnest(_PERIOD_COLUMNS), _quoted(_PERIOD_COLUMNS)))
 
 
 def _bucket_ids(keys: Iterable[BucketKey]) -> list[str]:
@@ -198,7 +198,7 @@ class Deltas:
             'type': [key[1] for key in keys],
             'period': [positions.setdefault(key[2:], len(positions) + 1) for key in keys]}
         columns.update(zip(('qty', 'price', 'points'), self._signed_sums(sign), strict=True))
-        columns.update(zip(PERIOD_COLUMNS, map(list, zip(*positions, strict=True)),
+        columns.update(zip(_PERIOD_COLUMNS, map(list, zip(*positions, strict=True)),
                            strict=True))
         return columns
 
