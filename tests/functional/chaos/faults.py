@@ -1,6 +1,6 @@
 """The faults of a chaos run, injected on a schedule by one driver thread.
 
-During ``seconds`` seconds the driver:
+The driver (see :class:`Schedule` for how long each fault lasts):
 
 * SIGKILLs a processor every few seconds (mostly the whole processor,
   sometimes only its rating worker) and brings it back. The victim is, when
@@ -25,6 +25,7 @@ kills stop when the time is up; the outages are all seen through.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 import signal
@@ -49,20 +50,23 @@ WRITER_POLL = 0.02
 period, looking every WRITER_POLL seconds."""
 PROCESSOR_FREEZE_AT = (0.05, 0.15)
 """The processor freeze starts once a processor is caught storing a period within
-this share of the run (at its end, whatever the processors do)."""
-POSTGRES_CRASH_AT = 0.6
-PROMETHEUS_FREEZE_AT = 0.7
-COORDINATOR_OUTAGE_AT = 0.85
-OUTAGE_SHARE = 0.12
-"""Shares of the run: the earliest start of each outage, and how long the
-Prometheus and coordinator ones last. The outages come one after the other,
-the processor freeze first: a database crash would end its transaction, and
-while the coordinator is down nobody can take its scope over."""
+this share of the kill phase (at its end, whatever the processors do)."""
 OUTAGE_GAP = 2.0
-"""Seconds between the end of an outage and the start of the next one: the
-frozen processor, for one, must have its say once thawed."""
+"""Seconds between the end of an outage and the start of the next one. The
+outages come one after the other, the processor freeze first (a database
+crash would end its transaction; while the coordinator is down, nobody can
+take its scope over), and the frozen processor must have its say once thawed."""
 TICK = 0.1
 POSTMASTER_EXIT_TIMEOUT = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    kill_seconds: float
+    """How long processors are killed; the outages are then seen through."""
+    processor_freeze: float
+    prometheus_outage: float
+    coordinator_outage: float
 
 
 class Crashable(Protocol):
@@ -176,17 +180,15 @@ class Writers:
 
 
 class ChaosDriver(threading.Thread):
-    """Injects the faults for ``seconds`` seconds; ``join()`` re-raises its error."""
+    """Injects the faults of ``schedule``; ``join()`` re-raises its error."""
 
     def __init__(self, fleet: Fleet, postgres: PrivatePostgres, prometheus: psutil.Process,
-                 seconds: float, processor_freeze: float, seed: int,
-                 coordinator: Crashable | None = None):
+                 schedule: Schedule, seed: int, coordinator: Crashable | None = None):
         super().__init__(name='chaos-driver', daemon=True)
         self.fleet = fleet
         self.postgres = postgres
         self.prometheus = prometheus
-        self.seconds = seconds
-        self.processor_freeze = processor_freeze
+        self.schedule = schedule
         self.coordinator = coordinator
         self.random = random.Random(seed)
         self.writers = Writers(postgres.url)
@@ -213,27 +215,26 @@ class ChaosDriver(threading.Thread):
         return outage.seconds if outage else 0.0
 
     def _plan(self, started: float) -> None:
-        def at(share: float) -> float:
-            return started + share * self.seconds
-
-        freeze_from, freeze_by = map(at, PROCESSOR_FREEZE_AT)
-        freeze = Outage('processor freeze', freeze_from, self.processor_freeze,
+        schedule = self.schedule
+        freeze_from, freeze_by = (started + share * schedule.kill_seconds
+                                  for share in PROCESSOR_FREEZE_AT)
+        freeze = Outage('processor freeze', freeze_from, schedule.processor_freeze,
                         lambda: self._freeze_processor(force=time.monotonic() >= freeze_by),
                         self._thaw_processor)
-        crash = Outage('postgres', at(POSTGRES_CRASH_AT), 0, self._crash_postgres,
-                       self._start_postgres, after=freeze)
-        prometheus = Outage('prometheus', at(PROMETHEUS_FREEZE_AT), at(OUTAGE_SHARE) - started,
+        crash = Outage('postgres', started, 0, self._crash_postgres, self._start_postgres,
+                       after=freeze)
+        prometheus = Outage('prometheus', started, schedule.prometheus_outage,
                             self._freeze_prometheus, self._thaw_prometheus, after=crash)
         outages = [freeze, crash, prometheus]
         if self.coordinator is not None:
-            outages.append(Outage(
-                'coordinator', at(COORDINATOR_OUTAGE_AT), at(OUTAGE_SHARE) - started,
-                self._crash_coordinator, self._start_coordinator, after=prometheus))
+            outages.append(Outage('coordinator', started, schedule.coordinator_outage,
+                                  self._crash_coordinator, self._start_coordinator,
+                                  after=prometheus))
         self.outages = {outage.name: outage for outage in outages}
 
     def _inject(self) -> None:
         started = time.monotonic()
-        end = started + self.seconds
+        end = started + self.schedule.kill_seconds
         self._plan(started)
         next_kill = started + self.random.uniform(*KILL_INTERVAL)
         try:
