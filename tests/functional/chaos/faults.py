@@ -14,11 +14,12 @@ The driver (see :class:`Schedule` for how long each fault lasts):
 * crashes PostgreSQL once: the postmaster gets SIGQUIT, which is what
   ``pg_ctl stop -m immediate`` sends (no checkpoint, every connection cut,
   crash recovery on the next start), then starts it again;
-* freezes Prometheus once (SIGSTOP, then SIGCONT): its socket still accepts
-  connections but nothing answers, the nastiest outage for a client;
-* crashes the coordination backend once, when it is private to the test (the
-  etcd, not the Redis that other tests share), and starts it again on the
-  same data: the processors must reconnect.
+* if the schedule says so, freezes Prometheus once (SIGSTOP, then SIGCONT):
+  its socket still accepts connections but nothing answers, the nastiest
+  outage for a client;
+* if the schedule says so, crashes the coordination backend once, when it is
+  private to the test (etcd, not the Redis that other tests share), and starts
+  it again on the same data: the processors must reconnect.
 
 Processors that exit on their own are started again, as systemd would. The
 kills stop when the time is up; the outages are all seen through.
@@ -65,8 +66,9 @@ class Schedule:
     kill_seconds: float
     """How long processors are killed; the outages are then seen through."""
     processor_freeze: float
-    prometheus_outage: float
-    coordinator_outage: float
+    prometheus_outage: float | None
+    coordinator_outage: float | None
+    """None: no such outage (and none of the coordinator without a Crashable)."""
 
 
 class Crashable(Protocol):
@@ -221,15 +223,16 @@ class ChaosDriver(threading.Thread):
         freeze = Outage('processor freeze', freeze_from, schedule.processor_freeze,
                         lambda: self._freeze_processor(force=time.monotonic() >= freeze_by),
                         self._thaw_processor)
-        crash = Outage('postgres', started, 0, self._crash_postgres, self._start_postgres,
-                       after=freeze)
-        prometheus = Outage('prometheus', started, schedule.prometheus_outage,
-                            self._freeze_prometheus, self._thaw_prometheus, after=crash)
-        outages = [freeze, crash, prometheus]
-        if self.coordinator is not None:
+        outages = [freeze, Outage('postgres', started, 0, self._crash_postgres,
+                                  self._start_postgres, after=freeze)]
+        if schedule.prometheus_outage is not None:
+            outages.append(Outage('prometheus', started, schedule.prometheus_outage,
+                                  self._freeze_prometheus, self._thaw_prometheus,
+                                  after=outages[-1]))
+        if self.coordinator is not None and schedule.coordinator_outage is not None:
             outages.append(Outage('coordinator', started, schedule.coordinator_outage,
                                   self._crash_coordinator, self._start_coordinator,
-                                  after=prometheus))
+                                  after=outages[-1]))
         self.outages = {outage.name: outage for outage in outages}
 
     def _inject(self) -> None:
