@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import fcntl
 import json
 import os
 import random
@@ -182,12 +183,15 @@ def record(backend: str, figures: dict[str, Any]) -> None:
     path = os.environ.get(REPORT_ENV)
     if not path:
         return
-    report: dict[str, Any] = {}
-    if os.path.exists(path):
-        with open(path, encoding='utf-8') as stream:
-            report = json.load(stream)
-    report[backend] = figures
-    with open(path, 'w', encoding='utf-8') as stream:
+    with open(path, 'a+', encoding='utf-8') as stream:
+        # Variants on two xdist workers may finish together.
+        fcntl.flock(stream, fcntl.LOCK_EX)
+        stream.seek(0)
+        text = stream.read()
+        report = json.loads(text) if text.strip() else {}
+        report[backend] = figures
+        stream.seek(0)
+        stream.truncate()
         json.dump(report, stream, indent=2, sort_keys=True)
 
 
