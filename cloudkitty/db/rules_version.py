@@ -21,12 +21,15 @@ import time
 from collections.abc import Iterator
 
 import sqlalchemy as sa
+from oslo_db import exception as db_exception
 from sqlalchemy import orm
 
 from cloudkitty.db.engine import Database
 from cloudkitty.db.models import RulesVersion
 
 _ROW_ID = 1
+#: What a failing statement raises: the driver's error, or oslo.db's wrapper of it.
+_DATABASE_ERRORS = (sa.exc.DBAPIError, db_exception.DBError)
 
 _BUMP = (sa.update(RulesVersion.__table__)
          .where(RulesVersion.__table__.c.id == _ROW_ID)
@@ -76,7 +79,7 @@ class Reader:
         if self._connection is not None:
             try:
                 return self._connection.execute(_CURRENT).scalar()
-            except sa.exc.DBAPIError:
+            except _DATABASE_ERRORS:
                 self.close()
         with self._db.session() as session:
             version = current(session)
@@ -87,7 +90,7 @@ class Reader:
         try:
             self._connection = self._db.engine.connect().execution_options(
                 isolation_level='AUTOCOMMIT')
-        except sa.exc.DBAPIError:
+        except _DATABASE_ERRORS:
             self._connection = None
 
     def close(self) -> None:
@@ -96,5 +99,5 @@ class Reader:
         if connection is not None:
             try:
                 connection.close()
-            except sa.exc.DBAPIError:
+            except _DATABASE_ERRORS:
                 pass

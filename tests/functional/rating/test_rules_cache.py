@@ -339,3 +339,22 @@ def test_a_rule_starting_inside_a_period_applies_from_the_next_one(conf, sqlite_
     # 6:00: the script has ended, the m1 mapping of 5:30 has started.
     assert prices(pipeline, T + 6 * HOUR) == [0, 3, 9]
     pipeline.close()
+
+
+def test_a_dropped_connection_does_not_stop_the_next_period(conf, db, pipeline):
+    """The version is read on a connection held between periods; the server may drop it."""
+    if db.dialect != 'postgresql':
+        pytest.skip('dropping the connections of other sessions is done on PostgreSQL')
+    rules = Rules(conf, db)
+    rules.instance_rules()
+    before = prices(pipeline, T)
+    with db.session() as session:
+        dropped = session.scalar(sa.text(
+            'SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity '
+            'WHERE datname = current_database() AND pid <> pg_backend_pid()'))
+    assert dropped >= 1
+    rules.hashmap.delete_mapping(rules.ids['service_mapping'])
+
+    after = prices(pipeline, T + HOUR)
+    assert after == fresh_prices(conf, db, T + HOUR)
+    assert after != before
