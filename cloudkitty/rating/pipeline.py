@@ -86,9 +86,11 @@ class RatingPipeline:
         return module
 
     def reload(self, start: datetime.datetime, tenant_id: str | None) -> None:
-        """Re-read module states, then let each enabled module load its rules at ``start``.
+        """Make the enabled modules and their rules at ``start`` the ones rate() uses.
 
-        ``tenant_id`` None (a quote) means only global rules apply. On failure
+        States and rules are read again only when the rules version moved
+        (see the module docstring). ``tenant_id`` None (a quote) means only
+        global rules apply. On failure
         the error is raised, and raised again by every rate() until a reload
         succeeds.
         """
