@@ -17,7 +17,7 @@ from collections.abc import Callable
 from oslo_log import log as logging
 
 from cloudkitty import coordination
-from cloudkitty.common import tz
+from cloudkitty.common import exception, tz
 from cloudkitty.db import scope_state
 from cloudkitty.db.engine import Database
 from cloudkitty.processor.worker import PREFETCH_MAX_PERIODS, ScopeWorker
@@ -103,6 +103,10 @@ class Orchestrator:
                 # Someone else (another worker, a scope POST/PATCH) moved the
                 # state meanwhile: the period was rolled back, nothing is lost.
                 LOG.warning('Scope %s: %s', scope_id, conflict)
+            except exception.DatabaseUnavailable as error:
+                # Every other scope would fail the same way: end the pass.
+                LOG.warning('%s; rating resumes on the next pass', error.message)
+                break
             except Exception:
                 LOG.exception('Rating scope %s failed; it is retried on the next pass',
                               scope_id)

@@ -110,12 +110,24 @@ class ScopeWorker:
         self.period = datetime.timedelta(seconds=conf.collect.period)
         self._timeout = conf.orchestrator.collector_request_timeout
         self._metric_keys = sorted(collector.metrics)
-        self._threads = concurrent.futures.ThreadPoolExecutor(
-            max_workers=conf.orchestrator.max_threads, thread_name_prefix='collect')
+        self._threads = self._new_thread_pool()
         #: Points collected in the last period, to size prefetches; None until known.
         self._last_collected: int | None = None
         #: scope -> starts of the periods whose samples the collector holds already.
         self._prefetched: dict[str, set[datetime.datetime]] = {}
+
+    def _new_thread_pool(self) -> concurrent.futures.ThreadPoolExecutor:
+        return concurrent.futures.ThreadPoolExecutor(
+            max_workers=self.conf.orchestrator.max_threads, thread_name_prefix='collect')
+
+    def _abandon_hung_requests(self) -> None:
+        """Leave the threads stuck on requests that missed the deadline to themselves.
+
+        A hung collector request cannot be interrupted; reusing its thread pool
+        would queue the next scopes behind it until they time out as well.
+        """
+        self._threads.shutdown(wait=False, cancel_futures=True)
+        self._threads = self._new_thread_pool()
 
     def prefetch(self, scope_id: str, first_start: datetime.datetime,
                  ready: Callable[[], int]) -> int:
@@ -127,7 +139,9 @@ class ScopeWorker:
         anything, and nothing is done when ``first_start`` is prefetched
         already. Returns how many periods were prefetched now (0: none,
         collect each period on its own). A failed prefetch is logged and
-        harmless.
+        harmless; one that misses ``collector_request_timeout`` raises
+        CollectError (the scope waits for the next pass instead of hanging
+        again period by period).
         """
         prefetch = getattr(self.collector, 'prefetch', None)
         if (prefetch is None or self._last_collected is None
@@ -141,9 +155,16 @@ class ScopeWorker:
             return 0
         futures = [self._threads.submit(prefetch, key, scope_id, first_start, periods,
                                         self.period) for key in self._metric_keys]
+        with cyclic_gc_paused():
+            _, hung = concurrent.futures.wait(futures, timeout=self._timeout)
+        if hung:
+            self._abandon_hung_requests()
+            self.discard_prefetched(scope_id)
+            raise exception.CollectError(
+                reason='prefetching %d periods of scope %s from %s took more than '
+                       '[orchestrator] collector_request_timeout = %d s'
+                       % (periods, scope_id, first_start, self._timeout))
         try:
-            with cyclic_gc_paused():
-                concurrent.futures.wait(futures, timeout=self._timeout)
             for future in futures:
                 future.result(timeout=0)
         except Exception as error:
@@ -220,6 +241,7 @@ class ScopeWorker:
         try:
             return future.result(timeout=max(0.0, deadline - time.monotonic()))
         except concurrent.futures.TimeoutError:
+            self._abandon_hung_requests()
             raise exception.CollectError(
                 reason='collecting scope %s for [%s, %s) took more than '
                        '[orchestrator] collector_request_timeout = %d s'
