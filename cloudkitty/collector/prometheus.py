@@ -115,12 +115,7 @@ class PrometheusCollector(base.BaseCollector):
             results = self.client.query(query, end)
         except prometheus_client.PrometheusError as error:
             raise exception.CollectError(error.message) from None
-        # Popped in the answer's order: each decoded sample is freed as its
-        # point is built, so the answer shrinks while the points grow instead
-        # of both being whole at once (40,000-point periods).
-        results.reverse()
-        while results:
-            result = results.pop()
+        for result in results:
             try:
                 labels, text = result['metric'], result['value'][1]
             except (KeyError, IndexError, TypeError):
