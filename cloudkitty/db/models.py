@@ -166,6 +166,10 @@ class HashMapMapping(_RuleAuditMixin, Base):
     tenant_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
     name: orm.Mapped[str] = orm.mapped_column(sa.String(32), nullable=False)
 
+    @orm.validates('cost')
+    def _fits_its_column(self, name: str, value) -> decimal.Decimal:
+        return COST.checked(name, value)
+
 
 class HashMapThreshold(Base):
     __tablename__ = 'hashmap_thresholds'
@@ -189,6 +193,10 @@ class HashMapThreshold(Base):
     group_id: orm.Mapped[int | None] = orm.mapped_column(
         sa.ForeignKey('hashmap_groups.id', ondelete='SET NULL'), index=True)
     tenant_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(255))
+
+    @orm.validates('level', 'cost')
+    def _fits_its_column(self, name: str, value) -> decimal.Decimal:
+        return (LEVEL if name == 'level' else COST).checked(name, value)
 
 
 # --- pyscripts module -----------------------------------------------------

@@ -4,6 +4,8 @@ import decimal
 import sqlalchemy as sa
 from sqlalchemy import types
 
+from cloudkitty.common import exception
+
 
 class ExactDecimal(types.TypeDecorator):
     """NUMERIC(precision, scale), stored as text on SQLite.
@@ -21,6 +23,15 @@ class ExactDecimal(types.TypeDecorator):
         super().__init__(precision=precision, scale=scale, asdecimal=True)
         self._quantum = decimal.Decimal(1).scaleb(-scale)
         self._context = decimal.Context(prec=precision)
+
+    def checked(self, name: str, value) -> decimal.Decimal:
+        """``value`` as stored, or Invalid (a 400) when it has too many integer digits."""
+        try:
+            return decimal.Decimal(value).quantize(self._quantum, context=self._context)
+        except (decimal.InvalidOperation, TypeError, ValueError):
+            raise exception.Invalid(
+                'Invalid %s %s: at most %d digits are stored before the decimal point.'
+                % (name, value, self.impl.precision - self.impl.scale)) from None
 
     def load_dialect_impl(self, dialect):
         if dialect.name == 'sqlite':

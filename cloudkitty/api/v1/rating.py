@@ -94,6 +94,10 @@ class QuoteController(rest.RestController):
     @base.wsexpose(wtypes.text, body=QuoteRequest)
     def post(self, request_data):
         acl.enforce('rating:quote')
+        if request_data.resources is None:
+            # An explicit null passes WSME's mandatory check; answer as for a missing list.
+            raise exception.Invalid("Invalid input for field/attribute resources. Value: "
+                                    "'None'. Mandatory field missing.")
         resources = [{'service': resource.service, 'volume': resource.volume,
                       'desc': resource.desc if isinstance(resource.desc, dict) else {}}
                      for resource in request_data.resources]

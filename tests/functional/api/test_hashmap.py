@@ -488,3 +488,28 @@ def test_keystone_audit_fields_and_policy(sqlite_db, make_api_client):
     url = H + '/mappings/%s' % mapping['mapping_id']
     assert client.delete(url, headers=admin).status == 204
     assert client.get(url, headers=admin).json['deleted_by'] == 'a1b2c3'
+
+
+@pytest.mark.parametrize('route, attribute, value, digits', [
+    ('mappings', 'cost', '1e12', 12),
+    ('thresholds', 'cost', '-1000000000000', 12),
+    ('thresholds', 'level', '1' + '0' * 40, 12),
+])
+def test_numbers_too_large_for_their_column_are_400(api_client, service, route, attribute,
+                                                     value, digits):
+    body = {'service_id': service['service_id'], 'cost': '1', 'level': '1', attribute: value}
+    if route == 'mappings':
+        del body['level']
+    created = api_client.post(H + '/' + route, json=body)
+    assert _fault(created, 400) == (
+        'Invalid %s %s: at most %d digits are stored before the decimal point.'
+        % (attribute, value if 'e' not in value else '1E+12', digits))
+
+    fine = api_client.post(H + '/' + route, json=dict(body, **{attribute: '99999999999'}))
+    assert fine.status == 201
+    record_id = fine.json[route[:-1] + '_id']
+    updated = api_client.put('%s/%s/%s' % (H, route, record_id),
+                             json=dict(fine.json, **{attribute: value}))
+    assert updated.status == 400
+    assert api_client.get('%s/%s/%s' % (H, route, record_id)).json[attribute].startswith(
+        '99999999999.')

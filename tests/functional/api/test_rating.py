@@ -88,9 +88,12 @@ def test_quote_goes_to_the_processors(client, processors):
     assert str(sent[1]['volume']) == '1.5'
 
 
-def test_quote_without_resources_is_400(client):
-    response = client.post('/v1/rating/quote', json={})
+@pytest.mark.parametrize('body', [{}, {'resources': None}])
+def test_quote_without_resources_is_400(client, body):
+    response = client.post('/v1/rating/quote', json=body)
     assert response.status == 400
+    assert response.json['faultstring'] == (
+        "Invalid input for field/attribute resources. Value: 'None'. Mandatory field missing.")
 
 
 def test_quote_without_messaging_is_503(sqlite_db, make_api_client, monkeypatch):
