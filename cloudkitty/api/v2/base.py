@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import decimal
 import functools
@@ -102,6 +103,26 @@ def invalid_data(data: Any, error: vol.Invalid) -> BadRequest:
         echoed = echoed[:MAX_ECHO] + '...'
     return BadRequest("Invalid data '%s' : %s (path: '%s')"
                       % (echoed, message, list(error.path)))
+
+
+#: id of a schema dict -> (the dict, kept alive so its id stays its own; compiled).
+_COMPILED: dict[int, tuple[dict, vol.Schema]] = {}
+
+
+def compiled(schema: dict) -> vol.Schema:
+    """``schema`` compiled once, unknown keys refused.
+
+    voluptuous compiles ``All``/``Any`` by rewriting their state in place, so
+    compiling a schema while another thread runs a validator it shares (e.g.
+    ``LIMIT``) can run it with no sub-validators at all: the raw query value
+    got through under load. Each schema is compiled once, on its own deep
+    copy of the validators, and the compiled object is only read afterwards.
+    """
+    entry = _COMPILED.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = _COMPILED[id(schema)] = (
+            schema, vol.Schema(copy.deepcopy(schema), extra=vol.PREVENT_EXTRA))
+    return entry[1]
 
 
 def validate(schema: vol.Schema, data: Any) -> dict[str, Any]:
@@ -221,7 +242,7 @@ def query(schema: dict) -> dict[str, Any]:
     data: dict[str, list[str]] = {}
     for key, value in pecan.request.GET.items():
         data.setdefault(key, []).append(value)
-    result = validate(vol.Schema(schema, extra=vol.PREVENT_EXTRA), data)
+    result = validate(compiled(schema), data)
     result.setdefault('offset', 0)
     result.setdefault('limit', DEFAULT_LIMIT)
     return result
@@ -265,7 +286,7 @@ def body(schema: dict) -> dict[str, Any]:
     data = json_body()
     if not isinstance(data, dict):
         raise BadRequest('The request body must be a JSON object.')
-    return validate(vol.Schema(schema, extra=vol.PREVENT_EXTRA), data)
+    return validate(compiled(schema), data)
 
 
 def not_found_reply() -> webob.Response:

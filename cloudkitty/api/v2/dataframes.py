@@ -95,6 +95,6 @@ class DataFramesController(rest.RestController):
             raise base.BadRequest('Parameter dataframes must not be empty.')
         if not isinstance(raw, dict):
             raise base.BadRequest('The request body must be a JSON object.')
-        data = base.validate(vol.Schema(BODY, extra=vol.PREVENT_EXTRA), raw)
+        data = base.validate(base.compiled(BODY), raw)
         pecan.request.storage.push(data['dataframes'])
         return base.reply(None, 204)
