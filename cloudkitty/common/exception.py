@@ -55,6 +55,13 @@ class DatabaseUnavailable(CloudKittyError):
     code = 503
 
 
+class DatabaseBusy(DatabaseUnavailable):
+    """Every pooled connection stayed in use for ``[database] pool_timeout``."""
+
+    _msg_fmt = ('The database is busy: no connection became free within %(timeout)s s. '
+                'Retry later.')
+
+
 class ModuleNotFound(NotFound):
     _msg_fmt = 'Module not found.'
 

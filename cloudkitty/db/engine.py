@@ -58,6 +58,8 @@ class Database:
             event.listen(self.engine, 'connect', _configure_sqlite)
         self._sessions = orm.sessionmaker(bind=self.engine, expire_on_commit=False)
         self._max_retries = max_retries
+        pool_timeout = getattr(self.engine.pool, 'timeout', None)
+        self._pool_timeout = pool_timeout() if pool_timeout else None
         self._retry_interval = retry_interval
 
     @classmethod
@@ -83,6 +85,11 @@ class Database:
         try:
             with self._sessions() as session, session.begin():
                 yield session
+        except sa.exc.TimeoutError:
+            # The pool's checkout timeout (a server overloaded by slow
+            # requests), not a failure of the request itself.
+            LOG.warning('No database connection became free within %s s', self._pool_timeout)
+            raise exception.DatabaseBusy(timeout=self._pool_timeout) from None
         except (sa.exc.DBAPIError, db_exception.DBConnectionError) as error:
             reason = _unavailable_reason(error)
             if reason is None:
