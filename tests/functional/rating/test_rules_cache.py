@@ -341,10 +341,10 @@ def test_a_rule_starting_inside_a_period_applies_from_the_next_one(conf, sqlite_
     pipeline.close()
 
 
+# Dropping the connections of other sessions is done with a PostgreSQL function.
+@pytest.mark.parametrize('db', ['postgresql'], indirect=True)
 def test_a_dropped_connection_does_not_stop_the_next_period(conf, db, pipeline):
     """The version is read on a connection held between periods; the server may drop it."""
-    if db.dialect != 'postgresql':
-        pytest.skip('dropping the connections of other sessions is done on PostgreSQL')
     rules = Rules(conf, db)
     rules.instance_rules()
     before = prices(pipeline, T)
