@@ -2,7 +2,6 @@
 import os
 import subprocess
 import sys
-import threading
 import time
 
 from tests.fixtures.private_postgres import PrivatePostgres
@@ -10,26 +9,34 @@ from tests.fixtures.private_postgres import PrivatePostgres
 BIN_DIR = os.path.dirname(sys.executable)
 
 
-def _dbsync(tmp_path, url: str, max_retries: int) -> subprocess.CompletedProcess:
+def _dbsync_command(tmp_path, url: str, max_retries: int) -> list[str]:
     conf = tmp_path / 'cloudkitty.conf'
     conf.write_text('[database]\nconnection = %s\nmax_retries = %d\nretry_interval = 1\n'
                     % (url, max_retries))
-    return subprocess.run([os.path.join(BIN_DIR, 'cloudkitty-dbsync'), '--config-file',
-                           str(conf), 'upgrade'], capture_output=True, text=True, timeout=120)
+    return [os.path.join(BIN_DIR, 'cloudkitty-dbsync'), '--config-file', str(conf), 'upgrade']
+
+
+def _dbsync(tmp_path, url: str, max_retries: int) -> subprocess.CompletedProcess:
+    return subprocess.run(_dbsync_command(tmp_path, url, max_retries), capture_output=True,
+                          text=True, timeout=120)
 
 
 def test_dbsync_waits_for_a_database_that_comes_up(tmp_path, private_postgres: PrivatePostgres):
     private_postgres.stop()
-    # The server comes back while the command is retrying.
-    starter = threading.Timer(3, private_postgres.start)
-    starter.start()
+    process = subprocess.Popen(_dbsync_command(tmp_path, private_postgres.url, max_retries=30),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        result = _dbsync(tmp_path, private_postgres.url, max_retries=30)
+        # The server comes back once the command has said it is retrying.
+        first_line = process.stderr.readline()
+        private_postgres.start()
+        rest = process.communicate(timeout=120)[1]
     finally:
-        starter.join()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
-    assert result.returncode == 0, result.stderr
-    assert 'Database not reachable yet' in result.stderr
+    assert process.returncode == 0, first_line + rest
+    assert 'Database not reachable yet' in first_line
     assert _dbsync(tmp_path, private_postgres.url, max_retries=0).returncode == 0
 
 
