@@ -20,6 +20,10 @@ Choices worth knowing:
   works on whole seconds, where the offset is invisible. Two processes
   pushing the very same point (type and groupby) into one frame could still
   collide; the processor never does (one scope at a time, deleted first).
+* ``commit_period`` counts the period's points back after writing them and
+  writes them again if some are missing: servers before 1.7 can lose a write
+  that races a ``DELETE`` (influxdata/influxdb#10516). It deletes only when
+  an earlier attempt left points, so normal processing sends no ``DELETE``.
 * ``retrieve`` returns points in (frame start, type, push) order like the SQL
   backend, which InfluxDB's time order alone does not give; see
   :meth:`InfluxStorage.retrieve`.
@@ -66,6 +70,8 @@ LOG = logging.getLogger(__name__)
 MEASUREMENT = 'dataframes'
 #: Points per ``/write`` request: a few megabytes of line protocol.
 WRITE_BATCH_SIZE = 10000
+#: Writes of one period before giving up on InfluxDB keeping them (see ``_push_checked``).
+WRITE_ATTEMPTS = 3
 #: Rows per chunk of a chunked query response.
 QUERY_CHUNK_SIZE = 10000
 POINT_DIGITS = 15
@@ -157,6 +163,17 @@ def _literal(value: Any) -> str:
     if isinstance(value, (int, float, decimal.Decimal)):
         return repr(float(value)) if not isinstance(value, int) else str(value)
     return _quoted(str(value), "'")
+
+
+def _batches(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _seconds(moment: datetime.datetime) -> int:
@@ -390,47 +407,88 @@ class InfluxStorage(base.BaseStorage):
                 del self._next_offsets[next(iter(self._next_offsets))]
         return offset
 
-    def _lines(self, dataframes: Iterable[DataFrame],
+    def _reserve_offsets(self, frames: list[DataFrame]) -> list[int]:
+        """The first nanosecond offset of each frame's points, reserved in push order."""
+        offsets = []
+        for frame in frames:
+            start = _seconds(frame.start)
+            offset = self._next_offset(start)
+            offsets.append(offset)
+            self._next_offsets[start] = offset + len(frame)
+        return offsets
+
+    def _lines(self, frames: list[DataFrame], offsets: list[int],
                scope_id: str | None) -> Iterator[str]:
-        for frame in dataframes:
+        """Line protocol of every point, each frame's points from its reserved offset on."""
+        for frame, offset in zip(frames, offsets, strict=True):
             start = _seconds(frame.start)
             period = _seconds(frame.end) - start
-            offset = self._next_offset(start)
-            for metric_type, point in frame.iterpoints():
-                yield self._line(metric_type, point, start * _NANOSECONDS + offset, period,
-                                 scope_id)
-                offset += 1
-            self._next_offsets[start] = offset
+            for index, (metric_type, point) in enumerate(frame.iterpoints()):
+                yield self._line(metric_type, point, start * _NANOSECONDS + offset + index,
+                                 period, scope_id)
 
-    def push(self, dataframes: Iterable[DataFrame], scope_id: str | None = None) -> None:
-        """Write every point, :data:`WRITE_BATCH_SIZE` points per request."""
+    def _write(self, lines: Iterable[str]) -> int:
+        """POST ``lines``, :data:`WRITE_BATCH_SIZE` per request; the number written."""
         params = {'db': self._database, 'rp': self._retention_policy, 'precision': 'n'}
-        batch: list[str] = []
         written = 0
-        for line in self._lines(dataframes, scope_id):
-            batch.append(line)
-            if len(batch) == WRITE_BATCH_SIZE:
-                self._post('/write', params=params, data='\n'.join(batch).encode())
-                written += len(batch)
-                batch = []
-        if batch:
+        for batch in _batches(lines, WRITE_BATCH_SIZE):
             self._post('/write', params=params, data='\n'.join(batch).encode())
             written += len(batch)
+        return written
+
+    def push(self, dataframes: Iterable[DataFrame], scope_id: str | None = None) -> None:
+        """Write every point, each with a timestamp of its own (see the module docstring)."""
+        frames = list(dataframes)
+        written = self._write(self._lines(frames, self._reserve_offsets(frames), scope_id))
         LOG.debug('Stored %d points for scope %s', written, scope_id)
+
+    def _count(self, begin: datetime.datetime, end: datetime.datetime,
+               scope_id: str) -> int:
+        """How many points of the scope InfluxDB finds in [begin, end)."""
+        where = ' AND '.join(_time_condition(begin, end)
+                             + [_any_of(self._scope_key, [scope_id])])
+        return sum(row['count'] for series in self._query(
+            'SELECT COUNT("qty") FROM %s WHERE %s' % (self._measurement, where))
+            for row in self._rows(series))
+
+    def _push_checked(self, frames: list[DataFrame], scope_id: str,
+                      begin: datetime.datetime, end: datetime.datetime) -> None:
+        """Write the period's points and read their number back, rewriting until it matches.
+
+        InfluxDB 1.x before 1.7 can drop a series from its index when a
+        ``DELETE`` runs while the series is written (influxdata/influxdb#10516):
+        the write succeeds, yet its points are never seen again. Writing the
+        same points again (same timestamps, so nothing doubles) restores them.
+        """
+        expected = sum(len(frame) for frame in frames)
+        offsets = self._reserve_offsets(frames)
+        for attempt in range(1, WRITE_ATTEMPTS + 1):
+            self._write(self._lines(frames, offsets, scope_id))
+            found = self._count(begin, end, scope_id)
+            if found == expected:
+                return
+            LOG.warning('InfluxDB shows %d of the %d points written for scope %s in [%s, %s) '
+                        '(attempt %d of %d)', found, expected, scope_id, begin, end, attempt,
+                        WRITE_ATTEMPTS)
+        raise InfluxDBError(reason='InfluxDB kept %d of the %d points written for scope %s '
+                                   'in [%s, %s)' % (found, expected, scope_id, begin, end))
 
     def commit_period(self, scope_id: str, begin: datetime.datetime,
                       end: datetime.datetime, dataframes: list[DataFrame],
                       advance: base.AdvanceState) -> None:
-        """Replace the scope's period, then advance; undo the write if advancing fails.
+        """Replace the scope's period, check it was kept, then advance.
 
         InfluxDB has no transactions: whatever an interrupted earlier attempt
-        stored is deleted first, and the period's points are deleted again
-        when ``advance`` raises, so a failed period leaves nothing behind.
+        stored is deleted first (only when there is some: a ``DELETE`` racing
+        other scopes' writes is what older servers mishandle), and the
+        period's points are deleted again when ``advance`` raises, so a
+        failed period leaves nothing behind.
         """
         scope = {self._scope_key: scope_id}
-        self.delete(begin, end, scope)
+        if self._count(begin, end, scope_id):
+            self.delete(begin, end, scope)
         if dataframes:
-            self.push(dataframes, scope_id)
+            self._push_checked(list(dataframes), scope_id, begin, end)
         try:
             advance(None)
         except Exception:

@@ -6,9 +6,15 @@ the real ``influxd`` of :mod:`tests.fixtures.influxdb`.
 from __future__ import annotations
 
 import datetime
+import http.server
+import threading
+import types
+import urllib.parse
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
+import requests
 
 from cloudkitty import service
 from cloudkitty.common import exception
@@ -219,3 +225,117 @@ def test_unreachable_server_is_a_clear_error():
 
     with pytest.raises(influx.InfluxDBError, match='cannot reach http://127.0.0.1:'):
         get_storage(conf).retrieve(*MARCH)
+
+
+class _ForgetfulInflux(http.server.ThreadingHTTPServer):
+    """An HTTP proxy to the real ``influxd`` that can acknowledge writes and drop them.
+
+    It plays the InfluxDB 1.x servers that lose a write racing a ``DELETE``:
+    the client gets its 204, the points are never seen. Every InfluxQL
+    statement that goes through is recorded.
+    """
+
+    def __init__(self, target: str):
+        self.target = target
+        self.writes_to_drop = 0
+        self.statements: list[str] = []
+        super().__init__(('127.0.0.1', 0), _ForgetfulHandler)
+
+
+class _ForgetfulHandler(http.server.BaseHTTPRequestHandler):
+    server: _ForgetfulInflux
+
+    def do_POST(self) -> None:  # noqa: N802 (the http.server name)
+        body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
+        path, _, query = self.path.partition('?')
+        if path == '/write' and self.server.writes_to_drop:
+            self.server.writes_to_drop -= 1
+            self.send_response(204)
+            self.end_headers()
+            return
+        if path == '/query':
+            self.server.statements.extend(urllib.parse.parse_qs(body.decode()).get('q', []))
+        answer = requests.post(self.server.target + self.path, data=body, timeout=30,
+                               headers={'Content-Type': self.headers['Content-Type']})
+        self.send_response(answer.status_code)
+        self.send_header('Content-Type', answer.headers.get('Content-Type', 'text/plain'))
+        self.send_header('Content-Length', str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    def log_message(self, *args) -> None:
+        """Quiet: the test output is no place for an access log."""
+
+
+@pytest.fixture
+def forgetful_influx(influxdb_server) -> Iterator[_ForgetfulInflux]:
+    proxy = _ForgetfulInflux(influxdb_server.url)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    yield proxy
+    proxy.shutdown()
+    proxy.server_close()
+
+
+@pytest.fixture
+def storage_behind_proxy(forgetful_influx, influxdb_server,
+                         influxdb_database) -> influx.InfluxStorage:
+    proxied = types.SimpleNamespace(host='127.0.0.1', port=forgetful_influx.server_address[1])
+    storage = get_storage(_conf(proxied, influxdb_database))
+    storage.init()
+    return storage
+
+
+def _period_of(project: str, resources: int) -> list[data.DataFrame]:
+    return [data.frame(P1, {'cpu': [data.point(P1, project, 'i%d' % index, '1', '2')
+                                    for index in range(resources)]})]
+
+
+def _stored(storage: influx.InfluxStorage) -> list[tuple[str, str]]:
+    return sorted((point.groupby['project_id'], point.groupby['id'])
+                  for frame in storage.retrieve(*MARCH, limit=10000)['dataframes']
+                  for _, point in frame.iterpoints())
+
+
+def test_a_write_influxdb_acknowledged_but_lost_is_written_again(
+        storage_behind_proxy, forgetful_influx, influx_storage, caplog):
+    forgetful_influx.writes_to_drop = 1
+    advanced = []
+
+    storage_behind_proxy.commit_period('p1', P1, P1 + data.HOUR, _period_of('p1', 30),
+                                       advanced.append)
+
+    assert _stored(influx_storage) == sorted(('p1', 'i%d' % index) for index in range(30))
+    assert advanced == [None]
+    assert 'InfluxDB shows 0 of the 30 points written for scope p1' in caplog.text
+
+
+def test_a_period_influxdb_never_keeps_is_not_advanced(storage_behind_proxy, forgetful_influx,
+                                                       influx_storage):
+    forgetful_influx.writes_to_drop = influx.WRITE_ATTEMPTS
+    advanced = []
+
+    with pytest.raises(influx.InfluxDBError,
+                       match='InfluxDB kept 0 of the 30 points written for scope p1'):
+        storage_behind_proxy.commit_period('p1', P1, P1 + data.HOUR, _period_of('p1', 30),
+                                           advanced.append)
+
+    assert advanced == []
+    assert _stored(influx_storage) == []
+
+
+def test_only_a_period_with_earlier_points_is_deleted_first(storage_behind_proxy,
+                                                            forgetful_influx, influx_storage):
+    # Older servers can lose other scopes' writes racing a DELETE: none is sent
+    # for a period that holds nothing yet.
+    storage_behind_proxy.commit_period('p1', P1, P1 + data.HOUR, _period_of('p1', 3),
+                                       lambda session: None)
+    deletes_on_first_attempt = [s for s in forgetful_influx.statements if 'DELETE' in s]
+
+    storage_behind_proxy.commit_period('p1', P1, P1 + data.HOUR, _period_of('p1', 2),
+                                       lambda session: None)
+    deletes = [s for s in forgetful_influx.statements if 'DELETE' in s]
+
+    assert deletes_on_first_attempt == []
+    assert len(deletes) == 1 and '"project_id"=\'p1\'' in deletes[0]
+    assert _stored(influx_storage) == [('p1', 'i0'), ('p1', 'i1')]
