@@ -133,6 +133,9 @@ def running_api(store: Store, workdir: str) -> Iterator[str]:
     try:
         _wait_until_serving(process, url, workdir)
         yield url
+    except BaseException:
+        _keep_logs(workdir)
+        raise
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -140,6 +143,31 @@ def running_api(store: Store, workdir: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+
+
+def _keep_logs(workdir: str) -> None:
+    """Copy the API's logs out of the temporary ``workdir`` of a failed run."""
+    kept = tempfile.mkdtemp(prefix='ck-bench-api-failed-')
+    for name in ('cloudkitty-api.log', 'cloudkitty-api.out', 'cloudkitty-api.conf'):
+        if os.path.exists(os.path.join(workdir, name)):
+            shutil.copy(os.path.join(workdir, name), kept)
+    print('api: the run failed; the API logs are kept in %s' % kept, file=sys.stderr)
+
+
+def _wait_until_answered(url: str, timeout: float = 600) -> None:
+    """GET ``url`` until it answers 2xx: after a wrk run the API may still be busy.
+
+    The requests wrk left queued keep the connection pool full for a while, and
+    the API answers 503 ``The database is busy`` meanwhile; that is counted in
+    the run's errors, not mistaken for the next route's.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        response = requests.get(url, timeout=timeout)
+        if response.ok or response.status_code != 503 or time.monotonic() > deadline:
+            response.raise_for_status()
+            return
+        time.sleep(1)
 
 
 def _wait_until_serving(process: subprocess.Popen, url: str, workdir: str) -> None:
@@ -202,8 +230,10 @@ def load(url: str, paths: dict[str, str], settings: HttpSettings,
         stream.write(_WRK_REPORT)
     results = {}
     for name, path in paths.items():
-        requests.get(url + path, timeout=600).raise_for_status()
-        runs = [run_wrk(url + path, settings, script) for _ in range(settings.runs)]
+        runs = []
+        for _ in range(settings.runs):
+            _wait_until_answered(url + path)
+            runs.append(run_wrk(url + path, settings, script))
         results[name] = dict(medians(runs), connections=settings.connections,
                              duration_seconds=settings.duration)
     return results
