@@ -80,6 +80,9 @@ class Orchestrator:
         self.coordinator = coordinator
         self.stop_event = stop_event or threading.Event()
         self.clock = clock
+        #: Whether the last pass left a scope unrated by an error (not a lock
+        #: held elsewhere): the service then tries again well before the next period.
+        self.last_pass_failed = False
 
     def run_pass(self) -> int:
         """Rate every ready period of every scope this worker can lock.
@@ -87,13 +90,14 @@ class Orchestrator:
         Returns the number of periods rated. A failing scope is logged and
         retried on the next pass; the other scopes go on.
         """
+        self.last_pass_failed = True
         try:
             scope_ids = list(self.fetcher.get_tenants())
         except Exception:
             LOG.exception('Cannot list the scopes to rate; retrying on the next pass')
             return 0
         random.shuffle(scope_ids)
-        rated = 0
+        rated, failed = 0, False
         for scope_id in scope_ids:
             if self.stop_event.is_set():
                 break
@@ -106,10 +110,12 @@ class Orchestrator:
             except exception.DatabaseUnavailable as error:
                 # Every other scope would fail the same way: end the pass.
                 LOG.warning('%s; rating resumes on the next pass', error.message)
-                break
+                return rated
             except Exception:
                 LOG.exception('Rating scope %s failed; it is retried on the next pass',
                               scope_id)
+                failed = True
+        self.last_pass_failed = failed
         return rated
 
     def process_scope(self, scope_id: str) -> int:

@@ -48,13 +48,15 @@ class Reprocessor:
         self.coordinator = coordinator
         self.stop_event = stop_event or threading.Event()
         self.period = datetime.timedelta(seconds=conf.collect.period)
+        #: Whether a schedule failed in the last pass (see the processor service).
+        self.last_pass_failed = False
 
     def run_pass(self) -> int:
         """Work on every unfinished schedule this worker can lock; periods rated."""
         with self.db.session() as session:
             schedule_ids = [row.id for row in reprocessing.list_unfinished(session)]
         random.shuffle(schedule_ids)
-        rated = 0
+        rated, self.last_pass_failed = 0, False
         for schedule_id in schedule_ids:
             if self.stop_event.is_set():
                 break
@@ -63,6 +65,7 @@ class Reprocessor:
             except Exception:
                 LOG.exception('Reprocessing schedule %s failed; it is retried on the '
                               'next pass', schedule_id)
+                self.last_pass_failed = True
         return rated
 
     def process_schedule(self, schedule_id: int) -> int:

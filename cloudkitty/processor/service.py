@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 import cotyledon
 import sqlalchemy as sa
@@ -48,6 +47,9 @@ _AFTER_BOUNDARY = 1.0
 _REPROCESSING_POLL = 60.0
 #: A worker that cannot reach the database at start-up tries again this often.
 _SETUP_RETRY = 5.0
+#: After a pass that failed (database down, a scope's collector erroring), the
+#: next one starts this soon rather than at the next period boundary.
+RETRY_FAILED_PASS = 60.0
 
 
 class Components(NamedTuple):
@@ -108,13 +110,30 @@ def validate(conf) -> None:
 
 
 def seconds_until_next_run(period: float, max_wait: float | None = None,
-                           now: float | None = None) -> float:
-    """Seconds until just after the next wall-clock multiple of ``period``."""
+                           now: float | None = None, failed: bool = False) -> float:
+    """Seconds until just after the next wall-clock multiple of ``period``.
+
+    Never more than ``max_wait``, nor than :data:`RETRY_FAILED_PASS` after a
+    ``failed`` pass: with hourly periods, an outage that ended a minute
+    later would otherwise hold rating back for the rest of the hour.
+    """
     now = time.time() if now is None else now
     wait = period - now % period + _AFTER_BOUNDARY
     if wait > period:
         wait -= period
-    return min(wait, max_wait) if max_wait else wait
+    for limit in (max_wait, RETRY_FAILED_PASS if failed else None):
+        if limit:
+            wait = min(wait, limit)
+    return wait
+
+
+class _PassRunner(Protocol):
+    """What a worker loop runs: the orchestrator or the reprocessor."""
+
+    last_pass_failed: bool
+
+    def run_pass(self) -> int:
+        ...
 
 
 class _LoopService(cotyledon.Service):
@@ -128,8 +147,8 @@ class _LoopService(cotyledon.Service):
         self.stop_event = threading.Event()
         self._stopped = threading.Event()
 
-    def setup(self) -> Callable[[], int]:
-        """Build the process's objects; returns the pass function."""
+    def setup(self) -> _PassRunner:
+        """Build the process's objects; returns what runs the passes."""
         raise NotImplementedError
 
     def teardown(self) -> None:
@@ -142,7 +161,7 @@ class _LoopService(cotyledon.Service):
             components.coordinator.stop()
             components.db.dispose()
 
-    def _set_up(self) -> Callable[[], int] | None:
+    def _set_up(self) -> _PassRunner | None:
         """``setup()``, tried again while the database is unreachable; None if stopped.
 
         The master checked this configuration just before forking, so a
@@ -162,16 +181,18 @@ class _LoopService(cotyledon.Service):
 
     def run(self) -> None:
         try:
-            run_pass = self._set_up()
-            while run_pass is not None and not self.stop_event.is_set():
+            runner = self._set_up()
+            while runner is not None and not self.stop_event.is_set():
                 try:
-                    run_pass()
+                    runner.run_pass()
+                    failed = runner.last_pass_failed
                 except Exception:
-                    # E.g. the database is briefly unreachable: try again on
-                    # the next tick rather than respawning the process.
+                    # E.g. the database is briefly unreachable: try again
+                    # soon rather than respawning the process.
                     LOG.exception('%s(%s): pass failed', self.name, self.worker_id)
+                    failed = True
                 self.stop_event.wait(seconds_until_next_run(
-                    self.conf.collect.period, self.poll_limit))
+                    self.conf.collect.period, self.poll_limit, failed=failed))
         finally:
             self.teardown()
             self._stopped.set()
@@ -188,7 +209,7 @@ class ProcessorService(_LoopService):
 
     name = 'cloudkitty-processor'
 
-    def setup(self) -> Callable[[], int]:
+    def setup(self) -> Orchestrator:
         self.components = build_components(
             self.conf, 'processor-%s-%s' % (self.conf.host, self.worker_id))
         self.worker = build_worker(self.conf, self.components)
@@ -199,8 +220,7 @@ class ProcessorService(_LoopService):
                 self.components.coordinator))
             self.rpc_server.start()
         return Orchestrator(self.conf, self.components.db, self.components.fetcher,
-                            self.worker, self.components.coordinator,
-                            self.stop_event).run_pass
+                            self.worker, self.components.coordinator, self.stop_event)
 
     def teardown(self) -> None:
         rpc_server, self.rpc_server = getattr(self, 'rpc_server', None), None
@@ -216,13 +236,12 @@ class ReprocessorService(_LoopService):
     name = 'cloudkitty-reprocessor'
     poll_limit = _REPROCESSING_POLL
 
-    def setup(self) -> Callable[[], int]:
+    def setup(self) -> Reprocessor:
         self.components = build_components(
             self.conf, 'reprocessor-%s-%s' % (self.conf.host, self.worker_id))
         self.worker = build_worker(self.conf, self.components)
         return Reprocessor(self.conf, self.components.db, self.components.storage,
-                           self.worker, self.components.coordinator,
-                           self.stop_event).run_pass
+                           self.worker, self.components.coordinator, self.stop_event)
 
 
 def run(conf) -> None:

@@ -120,6 +120,8 @@ def test_a_failing_scope_delays_only_itself_and_is_rated_once_healed(
             assert states(client) == {scope: START - e2e.HOUR if scope == FAILING else START
                                       for scope in SCOPES}
             assert proxy.stalled.get(FAILING, 0) > 0
+            # The service tries such a pass again within a minute, not an hour.
+            assert rating.last_pass_failed
 
             # Still failing an hour later: the others go on all the same.
             now[0] += e2e.HOUR
@@ -130,6 +132,7 @@ def test_a_failing_scope_delays_only_itself_and_is_rated_once_healed(
 
             proxy.heal(FAILING)
             run_pass(rating)
+            assert not rating.last_pass_failed
 
         assert states(client) == {scope: START + e2e.HOUR for scope in SCOPES}
         assert stored_quantities(client.conf, sqlite_db, HOURS) == expected_quantities(2)
