@@ -8,13 +8,10 @@ databases run on SQLite, PostgreSQL and MariaDB.
 """
 from __future__ import annotations
 
-import threading
-
 import pytest
 import requests
 
-from cloudkitty.api import app as api_app
-from cloudkitty.cmd import api as api_cmd
+from tests.fixtures import live_api
 from tests.fixtures.api import api_conf, build_client
 from tests.functional.api import storage_data as data
 from tests.functional.api.conftest import FakeProcessors
@@ -40,16 +37,8 @@ def loaded(db):
 @pytest.fixture
 def small_body_server(sqlite_db):
     """The paste pipeline on a real socket, accepting bodies up to MAX_BODY bytes."""
-    conf = api_conf(sqlite_db, api={'max_request_body_size': MAX_BODY})
-    server = api_cmd.make_server(api_app.load_app(conf), '127.0.0.1', 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield 'http://127.0.0.1:%d' % server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with live_api.serving(api_conf(sqlite_db, api={'max_request_body_size': MAX_BODY})) as url:
+        yield url
 
 
 def _message(response) -> str:

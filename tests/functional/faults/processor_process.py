@@ -6,6 +6,8 @@ tells which period was rated how many times.
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime
 import json
 import os
@@ -13,17 +15,19 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from cloudkitty.common import tz
-from cloudkitty.db import scope_state
+from cloudkitty.db import migration, scope_state
 from cloudkitty.db.engine import Database
 from cloudkitty.storage.v2.sqlalchemy.models import rated_points
 
 SCOPE = 'fault-scope'
+#: Usage written ahead, far more periods than a test lasts.
+USAGE_PERIODS = 600
 COLLECTOR, FETCHER, SCOPE_KEY = 'file', 'source', 'project_id'
 METRICS_YML = """
 metrics:
@@ -130,3 +134,50 @@ class ProcessorProcess:
             self.process.kill()
             self.process.wait()
             raise
+
+
+def period_floor(moment: datetime.datetime, period: int) -> datetime.datetime:
+    """The start of the ``period``-second period holding ``moment``."""
+    seconds = int(tz.to_epoch(moment))
+    return tz.from_epoch(seconds - seconds % period)
+
+
+@dataclasses.dataclass
+class RatingRun:
+    """A processor rating SCOPE into ``db`` from the period ``first`` on."""
+
+    db: Database
+    process: ProcessorProcess
+    first: datetime.datetime
+    step: datetime.timedelta
+
+    def current_period(self) -> datetime.datetime:
+        return period_floor(tz.utcnow(), int(self.step.total_seconds()))
+
+    def assert_every_period_stored_once(self) -> None:
+        """Each period from the first to the last one rated holds its own sample, once."""
+        rated = (last_processed(self.db) - self.first) // self.step
+        assert stored_periods(self.db) == [
+            (self.first + k * self.step, k + 1) for k in range(1, rated + 1)]
+
+
+@contextlib.contextmanager
+def rating(db_url: str, directory: Path, period: int) -> Iterator[RatingRun]:
+    """A processor rating one period at a time from just before now; stopped after.
+
+    The processor must exit cleanly (status 0) when the block ends.
+    """
+    db = Database(db_url, max_retries=1)
+    migration.upgrade(db)
+    step = datetime.timedelta(seconds=period)
+    first = period_floor(tz.utcnow(), period) - step
+    write_usage(directory / 'usage.jsonl', first, period, USAGE_PERIODS)
+    start_scope(db, first)
+    config = write_config(directory, db_url, period, wait_periods=1)
+    process = ProcessorProcess(config, directory / 'processor.log')
+    try:
+        yield RatingRun(db, process, first, step)
+    finally:
+        status = process.stop()
+        db.dispose()
+    assert status == 0, process.log_text()[-5000:]

@@ -21,9 +21,9 @@ import sqlalchemy as sa
 
 from cloudkitty.db import migration
 from cloudkitty.db.engine import Database
+from tests.fixtures import live_api
 from tests.fixtures.api import api_conf
 from tests.fixtures.private_postgres import PrivatePostgres
-from tests.functional.faults import live_api
 
 #: In the database URL given to the API; trust authentication ignores it.
 PASSWORD = 'pw-never-shown-%s' % uuid.uuid4().hex[:6]

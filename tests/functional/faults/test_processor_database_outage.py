@@ -8,24 +8,11 @@ exactly once, with its own sample: nothing lost, nothing doubled.
 """
 from __future__ import annotations
 
-import datetime
-
-from cloudkitty.common import tz
-from cloudkitty.db import migration
-from cloudkitty.db.engine import Database
 from tests.fixtures.private_postgres import PrivatePostgres
 from tests.functional.faults import processor_process as processor
 
 PERIOD = 2
-STEP = datetime.timedelta(seconds=PERIOD)
-#: Usage written ahead, far more than the test lasts.
-PERIODS = 600
 OUTAGE_LINE = 'The database is unavailable'
-
-
-def _period_floor(moment: datetime.datetime) -> datetime.datetime:
-    seconds = int(tz.to_epoch(moment))
-    return tz.from_epoch(seconds - seconds % PERIOD)
 
 
 def _passes_reporting_the_outage(log: str) -> int:
@@ -35,32 +22,16 @@ def _passes_reporting_the_outage(log: str) -> int:
 
 def test_the_processor_rides_out_a_database_outage(private_postgres: PrivatePostgres,
                                                     tmp_path):
-    db = Database(private_postgres.url, max_retries=1)
-    migration.upgrade(db)
-    first = _period_floor(tz.utcnow()) - STEP
-    processor.write_usage(tmp_path / 'usage.jsonl', first, PERIOD, PERIODS)
-    processor.start_scope(db, first)
-    config = processor.write_config(tmp_path, private_postgres.url, PERIOD, wait_periods=1)
-    running = processor.ProcessorProcess(config, tmp_path / 'processor.log')
-    try:
-        running.wait_for(lambda: processor.last_processed(db) >= first + 2 * STEP,
+    with processor.rating(private_postgres.url, tmp_path, PERIOD) as run:
+        running = run.process
+        running.wait_for(lambda: processor.last_processed(run.db) >= run.first + 2 * run.step,
                          'rating before the outage')
-
         private_postgres.stop()
         # Two failed passes at least: the process lives through them.
         running.wait_for(lambda: _passes_reporting_the_outage(running.log_text()) >= 2,
                          'two passes reporting the outage')
         private_postgres.start()
-        back = _period_floor(tz.utcnow())
-        running.wait_for(lambda: processor.last_processed(db) >= back + STEP,
+        back = run.current_period()
+        running.wait_for(lambda: processor.last_processed(run.db) >= back + run.step,
                          'rating after the outage')
-    finally:
-        status = running.stop()
-    assert status == 0, running.log_text()[-5000:]
-
-    last = processor.last_processed(db)
-    rated = (last - first) // STEP
-    # Period k after ``first`` holds sample k + 1 (see write_usage), once.
-    assert processor.stored_periods(db) == [
-        (first + k * STEP, k + 1) for k in range(1, rated + 1)]
-    db.dispose()
+    run.assert_every_period_stored_once()

@@ -14,10 +14,9 @@ import uuid
 import pytest
 import requests
 
-from tests.fixtures import servers
+from tests.fixtures import live_api, servers
 from tests.fixtures.api import api_conf
 from tests.fixtures.tcp_proxy import TcpProxy, running_tcp_proxy
-from tests.functional.faults import live_api
 from tests.functional.faults import processor_process as processor
 
 RESET_SCOPE = 'reset-scope'

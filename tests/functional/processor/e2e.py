@@ -14,10 +14,12 @@ import dataclasses
 import datetime
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from typing import Any
 
 from cloudkitty.common import tz
 from cloudkitty.processor import service as processor_service
 from cloudkitty.processor.orchestrator import Orchestrator
+from cloudkitty.processor.reprocessor import Reprocessor
 from tests.fixtures.synthetic_cloud import Series
 
 HOUR = datetime.timedelta(hours=1)
@@ -199,22 +201,33 @@ def conf_overrides(metrics_conf: str, prometheus_url: str, scope_ids: list[str],
     }
 
 
-def run_until_caught_up(conf, clock: Callable[[], datetime.datetime]) -> int:
-    """Run the real orchestrator in-process, pass after pass, until nothing is ready.
+def _run_passes(conf, name: str, loop: Callable[..., Any]) -> int:
+    """Build a worker like a ``cloudkitty-processor`` process does, then run
+    ``loop(components, worker).run_pass()`` until a pass rates nothing.
 
-    Built like a ``cloudkitty-processor`` worker process builds it; ``clock``
-    stands for the wall clock. Returns the number of periods rated.
+    Returns the number of periods rated.
     """
-    components = processor_service.build_components(conf, 'e2e')
+    components = processor_service.build_components(conf, name)
     worker = processor_service.build_worker(conf, components)
     try:
-        orchestrator = Orchestrator(conf, components.db, components.fetcher, worker,
-                                    components.coordinator, clock=clock)
+        runner = loop(components, worker)
         rated = 0
-        while passed := orchestrator.run_pass():
+        while passed := runner.run_pass():
             rated += passed
         return rated
     finally:
         worker.close()
         components.coordinator.stop()
         components.db.dispose()
+
+
+def run_until_caught_up(conf, clock: Callable[[], datetime.datetime]) -> int:
+    """The real orchestrator in-process, until nothing is ready; ``clock`` is the wall clock."""
+    return _run_passes(conf, 'e2e', lambda components, worker: Orchestrator(
+        conf, components.db, components.fetcher, worker, components.coordinator, clock=clock))
+
+
+def run_reprocessor(conf) -> int:
+    """The real reprocessing loop in-process, until no schedule has work left."""
+    return _run_passes(conf, 'reprocessor-test', lambda components, worker: Reprocessor(
+        conf, components.db, components.storage, worker, components.coordinator))

@@ -20,8 +20,6 @@ from decimal import Decimal
 import pytest
 
 from cloudkitty import messaging
-from cloudkitty.processor import service as processor_service
-from cloudkitty.processor.reprocessor import Reprocessor
 from tests.fixtures.collect import write_metrics
 from tests.fixtures.prometheus import backfilled_prometheus
 from tests.functional.processor import e2e
@@ -128,23 +126,6 @@ def change_the_ip_price(client) -> None:
     assert created.status == 201, created.text
 
 
-def run_reprocessor(conf) -> int:
-    """The real reprocessing loop, pass after pass, until no schedule has work left."""
-    components = processor_service.build_components(conf, 'reprocessor-test')
-    worker = processor_service.build_worker(conf, components)
-    try:
-        reprocessor = Reprocessor(conf, components.db, components.storage, worker,
-                                  components.coordinator)
-        rated = 0
-        while passed := reprocessor.run_pass():
-            rated += passed
-        return rated
-    finally:
-        worker.close()
-        components.coordinator.stop()
-        components.db.dispose()
-
-
 def last_processed(client, scope: str) -> str:
     response = client.get('/v2/scope', params={'scope_id': scope})
     assert response.status == 200, response.text
@@ -163,7 +144,7 @@ def test_a_reprocessing_task_re_rates_only_its_window_with_the_new_price(rated_c
         'end_reprocess_time': at(5).isoformat(), 'reason': 'floating IP price fix'})
     assert response.status == 202, response.text
     # The end is inclusive: hours 3, 4 and 5.
-    assert run_reprocessor(client.conf) == 3
+    assert e2e.run_reprocessor(client.conf) == 3
 
     assert_api_shows(client, expected_points({'scope-0': {3, 4, 5}}))
     (task,) = client.get('/v2/task/reprocesses/scope-0').json['results']

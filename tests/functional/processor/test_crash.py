@@ -5,18 +5,10 @@ import signal
 import time
 import uuid
 
-import pytest
-
-from tests.fixtures.database import _database_for
 from tests.functional.coordination import processes
 
 KILLS = 24
 SCOPES = 40
-
-
-@pytest.fixture
-def postgresql_db(_migrated_databases):
-    return _database_for('postgresql', _migrated_databases)
 
 
 def test_killed_processors_never_store_a_period_twice_or_lose_one(postgresql_db,

@@ -19,7 +19,7 @@ from cloudkitty.db.engine import Database
 from cloudkitty.storage import get_storage
 from cloudkitty.storage.base import BaseStorage
 from cloudkitty.storage.v2 import influx
-from tests.fixtures.database import _database_for
+from tests.fixtures.database import emptied_database
 
 V2_BACKENDS = [('sqlalchemy', 'sqlite'), ('sqlalchemy', 'postgresql'),
                ('sqlalchemy', 'mysql'), ('influxdb', 'sqlite')]
@@ -67,7 +67,7 @@ class StorageUnderTest:
 def _build_storage(request, name: str, database: str | None,
                    migrated_databases) -> StorageUnderTest:
     conf = service.prepare_service([], setup_logging=False)
-    db = _database_for(database, migrated_databases) if database else None
+    db = emptied_database(database, migrated_databases) if database else None
     significant_digits = None
     if db is not None:
         conf.set_override('connection', db.engine.url.render_as_string(
