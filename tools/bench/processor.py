@@ -43,8 +43,8 @@ from cloudkitty.db.models import ScopeState
 from tests.fixtures.api import build_client
 from tests.fixtures.collect import write_metrics
 from tests.fixtures.influxdb import InfluxServer
+from tests.fixtures.live_api import serving
 from tests.fixtures.prometheus import backfilled_prometheus
-from tests.functional.faults.live_api import serving
 from tests.functional.processor import e2e
 from tools import load_sample_rules
 from tools.bench.common import (
