@@ -8,8 +8,8 @@ multi-threaded WSGI server) is started on it on a free loopback port and the
 rules of ``tools/bench/hashmap.yml`` are loaded through it. Then:
 
 * report queries, one client, ``--repeat`` requests each (p50/p95):
-  ``GET /v2/summary`` for the month grouped by project, by type and by day
-  (``time-d``), and ``GET /v2/dataframes`` pages of 100 points (the first,
+  ``GET /v2/summary`` for the month grouped by project, by type, by day
+  (``time-d``) and by project and type, and ``GET /v2/dataframes`` pages of 100 points (the first,
   one in the middle of the month, the first of one project);
 * load: ``wrk`` with ``--connections`` concurrent clients for ``--duration``
   seconds, ``--runs`` times (medians), on the month summary by project and on
@@ -70,6 +70,8 @@ QUERIES = {
     'summary_by_project': ('summary by project', '/v2/summary?groupby=project_id'),
     'summary_by_type': ('summary by type', '/v2/summary?groupby=type'),
     'summary_by_day': ('summary by day', '/v2/summary?groupby=time-d'),
+    'summary_by_project_and_type': ('summary by project and type',
+                                    '/v2/summary?groupby=project_id&groupby=type'),
     'dataframes_first_page': ('frames page 1', '/v2/dataframes?limit=100'),
     'dataframes_middle_page': ('frames middle page', '/v2/dataframes?limit=100&offset={middle}'),
     'dataframes_one_project': ('frames one project',
@@ -251,6 +253,13 @@ def measure(store: Store, frames: list[DataFrame], settings: HttpSettings,
                 'load': load(url, loaded, settings, workdir)}
 
 
+def _latencies(figures: dict[str, object] | None) -> str:
+    """``p50 / p95`` of one query; '—' for a query the results do not have."""
+    if figures is None:
+        return '—'
+    return '%s / %s' % (number(figures['p50_ms'], 1), number(figures['p95_ms'], 1))
+
+
 def tables(results: list[dict[str, object]]) -> list[Table]:
     """Report query latencies and load, one row per backend and stored size.
 
@@ -269,8 +278,7 @@ def tables(results: list[dict[str, object]]) -> list[Table]:
         api = result['api']
         queries.rows.append([
             result['backend'], size(result['size']),
-            *('%s / %s' % (number(api['queries'][name]['p50_ms'], 1),
-                           number(api['queries'][name]['p95_ms'], 1)) for name in QUERIES),
+            *(_latencies(api['queries'].get(name)) for name in QUERIES),
             str(next(iter(api['queries'].values()))['requests'])])
         for name, (label, _) in LOADED.items():
             figures = api['load'][name]

@@ -237,14 +237,22 @@ def measure(backend: str, workers: int, threads: int, history: History, runs: in
     return medians(results)
 
 
+def cloud_label(result: dict[str, object]) -> str:
+    """E.g. ``1k (10 × 100 × 6 h)``: the resources, then how the cloud is shaped."""
+    scopes, resources = int(result['scopes']), int(result['resources'])
+    return '%s (%s × %s × %d h)' % (size(resources), number(scopes),
+                                    number(resources // scopes), result['hours'])
+
+
 def table(results: list[dict[str, object]]) -> Table:
     """One row per backend, worker count and size."""
     return Table(
         'processor', 'Processor end to end (Prometheus -> hashmap -> storage)',
-        ['storage', 'workers', 'resources', 'scope-periods', 'rated points', 'wall s',
+        ['storage', 'workers', 'resources (scopes × each × hours)', 'scope-periods',
+         'rated points', 'wall s',
          'points/s', 'scope-periods/s', 'points/s after start-up',
          'peak RSS MiB (master / worker / all)', 'runs'],
-        [[result['backend'], str(result['workers']), size(result['resources']),
+        [[result['backend'], str(result['workers']), cloud_label(result),
           number(result['scope_periods']), number(result['rated_points']),
           number(result['wall_seconds'], 1), number(result['points_per_second']),
           number(result['scope_periods_per_second'], 1),

@@ -16,6 +16,10 @@ from tools.bench.processor import CloudSize
 from tools.bench.storage import HOURS
 
 STAGES = ('rating', 'storage', 'processor')
+#: The small cloud of the targets: 3 scopes, about 7 points a period, 525 hourly periods.
+SMALL_CLOUD = CloudSize(3, 2, 525)
+#: One scope of 10,000 resources of each type: 40,000 points a period.
+ONE_LARGE_SCOPE = CloudSize(1, 10_000, 6)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +71,8 @@ FULL = Profile(
     storage_single_run_from=10_000_000,
     max_points={'sqlite': 1_000_000, 'influxdb': 1_000_000},
     http=HttpSettings(repeat=20, connections=20, threads=2, duration=10, runs=3),
-    processor_sizes=(CloudSize(10, 25, 6), CloudSize(50, 50, 6), CloudSize(100, 250, 6)),
+    processor_sizes=(CloudSize(10, 25, 6), CloudSize(50, 50, 6), CloudSize(100, 250, 6),
+                     SMALL_CLOUD, ONE_LARGE_SCOPE),
     processor_workers=(1, 2), processor_single_run_from=100_000, processor_timeout=3600)
 
 PROFILES = {profile.name: profile for profile in (QUICK, FULL)}
@@ -91,8 +96,10 @@ def _storage_seconds(profile: Profile, points: int) -> float:
     http = profile.http
     for backend in profile.storage_backends(points):
         push = points / _PUSH_POINTS_PER_S[backend] + HOURS * _PUSH_SECONDS_PER_FRAME
-        summaries = 3 * (http.repeat + 1) * points * _SUMMARY_SECONDS_PER_POINT[backend]
-        pages = (len(QUERIES) - 3) * (http.repeat + 1) * (
+        summary_count = sum(name.startswith('summary') for name in QUERIES)
+        summaries = summary_count * (http.repeat + 1) * points * _SUMMARY_SECONDS_PER_POINT[
+            backend]
+        pages = (len(QUERIES) - summary_count) * (http.repeat + 1) * (
             _PAGE_SECONDS + points * _PAGE_SECONDS_PER_POINT[backend])
         load = 2 * (http.runs * (http.duration + 1) + 1)
         seconds += (profile.storage_runs(points) * push + _API_START_SECONDS + summaries
