@@ -97,10 +97,19 @@ def _processor_targets(document: dict[str, Any]) -> list[list[str]]:
     if end_to_end:
         rows.append(['End to end, Prometheus + PostgreSQL, 2 workers, 100k resources '
                      '(points/s)', '≥ 20,000', number(end_to_end['points_per_second'])])
+    if large:
+        rows.append(['Peak RSS of a processor worker rating those 40,000-point periods, '
+                     'PostgreSQL', '≤ 150 MB', _megabytes(large['peak_rss_worker_max_mib'])])
     if runs:
-        rows.append(['Peak RSS of a processor worker, every run above (MiB)', '≤ 150',
-                     number(max(run['peak_rss_worker_max_mib'] for run in runs))])
+        rows.append(['Peak RSS of a processor worker, every run above (no target)', '—',
+                     _megabytes(max(run['peak_rss_worker_max_mib'] for run in runs))])
     return rows
+
+
+def _megabytes(mebibytes: float) -> str:
+    """``144 MB (137 MiB)``: the issue's targets are in MB, the tables in MiB."""
+    return '%s MB (%s MiB)' % (number(round(mebibytes * 2 ** 20 / 10 ** 6)),
+                               number(round(mebibytes)))
 
 
 def targets_table(document: dict[str, Any]) -> Table:
