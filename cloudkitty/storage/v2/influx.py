@@ -333,8 +333,23 @@ class InfluxStorage(base.BaseStorage):
 
     # --- schema --------------------------------------------------------------
 
+    def _warn_if_deletes_lose_writes(self) -> None:
+        """Say so at start-up when the server has the DELETE/write race (see _push_checked)."""
+        try:
+            response = self._http.get(self._url + '/ping', timeout=self._timeout)
+        except requests.RequestException:
+            return  # the queries below report an unreachable server
+        version = response.headers.get('X-Influxdb-Version', '')
+        numbers = re.match(r'v?(\d+)\.(\d+)', version)
+        if numbers and (int(numbers[1]), int(numbers[2])) < (1, 7):
+            LOG.warning('InfluxDB %s can lose writes that race a DELETE '
+                        '(influxdata/influxdb#10516): every rated period is counted back '
+                        'and rewritten when points are missing, but reprocessing may still '
+                        'hide points of other periods. Use InfluxDB 1.7 or later.', version)
+
     def init(self) -> None:
         """Create the database when missing; check the retention policy exists."""
+        self._warn_if_deletes_lose_writes()
         databases = {row['name'] for series in self._query('SHOW DATABASES', database=False)
                      for row in self._rows(series)}
         if self._database not in databases:

@@ -177,6 +177,17 @@ def test_points_without_the_scope_key_are_scoped_by_push(influx_storage):
     assert frame.points('cpu') == [point]
 
 
+def test_init_warns_about_servers_that_lose_writes_racing_deletes(influxdb_server,
+                                                                  influxdb_database, caplog):
+    version = requests.get(influxdb_server.url + '/ping', timeout=10).headers[
+        'X-Influxdb-Version']
+
+    get_storage(_conf(influxdb_server, influxdb_database)).init()
+
+    warned = 'can lose writes that race a DELETE' in caplog.text
+    assert warned == (tuple(map(int, version.lstrip('v').split('.')[:2])) < (1, 7))
+
+
 def test_init_creates_the_database(influxdb_server, influxdb_database):
     database = influxdb_database + '_new'
     storage = get_storage(_conf(influxdb_server, database))
